@@ -1,1 +1,1 @@
-"""Persistence, the ClinicalTrials.gov importer and the use cases the window and the command line share."""
+"""Persistence, the ClinicalTrials.gov importer, and the use cases the window and CLI share."""

@@ -1,0 +1,145 @@
+"""Database engine (SQLite pragmas), session factory, where the database lives, and migrations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.orm import Session, sessionmaker
+
+APP_NAME = "TrialMatch"
+DATABASE_FILE_NAME = "trialmatch.sqlite3"
+DATABASE_URL_ENV = "TRIALMATCH_DB_URL"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# How long a connection waits for another writer before giving up ("database is locked").
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+SessionFactory = sessionmaker[Session]
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened, created or migrated; the message says why."""
+
+
+def default_database_path() -> Path:
+    """The user's database file in the per-user data folder (not roaming on Windows)."""
+    return (
+        platformdirs.user_data_path(APP_NAME, appauthor=False, roaming=False) / DATABASE_FILE_NAME
+    )
+
+
+def resolve_database_url(given: str | None, environ: Mapping[str, str]) -> str:
+    """The database URL from ``--db``, else ``TRIALMATCH_DB_URL``, else the per-user file.
+
+    A value without ``://`` is a path to a SQLite file.
+    """
+    value = given or environ.get(DATABASE_URL_ENV) or None
+    if value is None:
+        return sqlite_url(default_database_path())
+    if "://" in value:
+        return value
+    return sqlite_url(Path(value).expanduser())
+
+
+def sqlite_url(path: Path) -> str:
+    return sa.URL.create("sqlite", database=str(path.absolute())).render_as_string()
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # WAL with synchronous=FULL: a committed transaction survives power loss.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+    finally:
+        cursor.close()
+
+
+def create_database_engine(url: str) -> sa.Engine:
+    """An engine for ``url``; SQLite connections get foreign keys, WAL, FULL sync, busy timeout.
+
+    Raises:
+        DatabaseError: the URL is not usable, or a SQLite file's folder cannot be created.
+    """
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise DatabaseError(f"not a database URL: {url!r}") from error
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise DatabaseError(
+                    f"cannot create the folder for the database {database}: {error.strerror}"
+                ) from error
+    try:
+        engine = sa.create_engine(parsed)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
+        raise DatabaseError(f"cannot use the database {_safe(parsed)}: {error}") from error
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def _safe(url: sa.URL) -> str:
+    """The URL with any password hidden, for messages."""
+    return url.render_as_string(hide_password=True)
+
+
+def make_session_factory(engine: sa.Engine) -> SessionFactory:
+    """Sessions whose objects stay readable after commit (use cases return them as values)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(engine: sa.Engine | None = None) -> Config:
+    """Alembic configuration for the migrations in models/migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        config.set_main_option(
+            "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+        )
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise DatabaseError("the migrations folder has no revision")
+    return head
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_to_head(engine: sa.Engine) -> None:
+    """Apply every pending migration (``alembic upgrade head``) in one transaction."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def downgrade_to(engine: sa.Engine, revision: str) -> None:
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def database_url_from_environment() -> str | None:
+    return os.environ.get(DATABASE_URL_ENV) or None

@@ -1,0 +1,497 @@
+"""Use cases shared by the window and the command line; each owns its transaction.
+
+Every function takes the session factory first, opens its own session, and returns frozen
+dataclasses (never ORM objects), so callers on other threads never lazy-load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.util import CommandError
+
+from models.criteria_set import CriteriaSet, CriteriaSource, find_criteria_sets, save_criteria_set
+from models.database import (
+    DatabaseError,
+    SessionFactory,
+    create_database_engine,
+    current_revision,
+    make_session_factory,
+    upgrade_to_head,
+)
+from models.importer import (
+    ImportedTrial,
+    ImportFailure,
+    ImportOutcome,
+    ImportReport,
+    import_paths_units,
+    parse_document,
+    upsert_trial,
+)
+from models.referral import Referral, ReferralKind, add_referral, find_referrals
+from models.trial import Site, Trial, count_trials, find_all_trials, find_trial, utc_now
+from resources import resource_path
+
+# ---------------------------------------------------------------------------------------------
+# Values returned to callers
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    """A contact person; ``phone`` includes the extension ("+1 555 0100 ext. 12")."""
+
+    name: str | None
+    role: str | None
+    phone: str | None
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    """A site of a trial with its contacts (none when the registry lists none)."""
+
+    facility: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    country: str | None
+    status: str | None
+    latitude: float | None
+    longitude: float | None
+    contacts: tuple[ContactView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrialSummary:
+    """What the trial list, the command line and matching need of a trial.
+
+    Ages are as the registry gives them ("18 Years") and in days (None: no limit). ``title`` is
+    None when the record has none (transcribed records may lack one); it is never made up.
+    """
+
+    trial_id: str
+    nct_id: str | None
+    title: str | None
+    overall_status: str | None
+    phases: tuple[str, ...]
+    conditions: tuple[str, ...]
+    sponsor: str | None
+    minimum_age: str | None
+    minimum_age_days: int | None
+    maximum_age: str | None
+    maximum_age_days: int | None
+    sex: str | None
+    sites: tuple[SiteView, ...]
+    central_contacts: tuple[ContactView, ...]
+    last_update: str | None
+    record_version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArmView:
+    """An arm or cohort and the interventions it receives."""
+
+    label: str | None
+    arm_type: str | None
+    description: str | None
+    intervention_names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InterventionView:
+    """A tested intervention."""
+
+    intervention_type: str | None
+    name: str | None
+    description: str | None
+    arm_group_labels: tuple[str, ...]
+    other_names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialView:
+    """An overall official of the trial."""
+
+    name: str | None
+    role: str | None
+    affiliation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrialDetail:
+    """Everything stored about a trial: its summary and the rest of the record.
+
+    ``eligibility_criteria`` is the working text (the registry's escapes turned into
+    characters); ``eligibility_criteria_source`` is the text exactly as imported.
+    """
+
+    summary: TrialSummary
+    official_title: str | None
+    acronym: str | None
+    org_study_id: str | None
+    brief_summary: str | None
+    detailed_description: str | None
+    study_type: str | None
+    enrollment_count: int | None
+    enrollment_type: str | None
+    start_date: str | None
+    primary_completion_date: str | None
+    completion_date: str | None
+    first_posted: str | None
+    lead_sponsor_class: str | None
+    collaborators: tuple[str | None, ...]
+    keywords: tuple[str, ...]
+    arms: tuple[ArmView, ...]
+    interventions: tuple[InterventionView, ...]
+    officials: tuple[OfficialView, ...]
+    eligibility_criteria: str | None
+    eligibility_criteria_source: str | None
+    healthy_volunteers: bool | None
+    source_file: str
+    imported_at: dt.datetime
+    trialmatch_source: str | None
+    source_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class CriteriaSetRecord:
+    """A stored criteria set: the ``trialmatch-criteria/1`` JSON text and its review state."""
+
+    trial_id: str
+    source: CriteriaSource
+    criteria_json: str
+    verified: bool
+    reviewed_at: dt.datetime | None
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralRecord:
+    """One entry of the referral log."""
+
+    id: int
+    created_at: dt.datetime
+    trial_ids: tuple[str, ...]
+    patient_identifier: str
+    physician: str
+    kind: ReferralKind
+    file_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedDatabase:
+    """A migrated database ready to use, and what the first run imported into it, if anything."""
+
+    url: str
+    engine: sa.Engine
+    session_factory: SessionFactory
+    bundled_import: ImportReport | None
+
+
+class UnknownTrialError(LookupError):
+    """No trial has the given id."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening the database (first run)
+
+
+def bundled_trial_files() -> tuple[Path, ...]:
+    """The trials shipped with the app (resources/trials/*.json), in name order."""
+    return tuple(sorted(resource_path("trials").glob("*.json")))
+
+
+def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> OpenedDatabase:
+    """Open (creating if needed) the database at ``url`` and migrate it to the newest schema.
+
+    A new database, or one without trials, gets the bundled trials through the same importer
+    as any other file (``bundled_files`` replaces them, for tests).
+
+    Raises:
+        DatabaseError: the database cannot be opened or migrated; the message says why.
+    """
+    engine = create_database_engine(url)
+    shown_url = engine.url.render_as_string(hide_password=True)
+    try:
+        is_new = current_revision(engine) is None
+        upgrade_to_head(engine)
+        session_factory = make_session_factory(engine)
+        with session_factory() as session:
+            is_empty = count_trials(session) == 0
+    except CommandError as error:
+        engine.dispose()
+        raise DatabaseError(
+            f"the database {shown_url} has a schema this version does not know ({error}); "
+            "it was probably written by a newer TrialMatch"
+        ) from error
+    except sa.exc.SQLAlchemyError as error:
+        engine.dispose()
+        reason = getattr(error, "orig", None) or error
+        raise DatabaseError(f"cannot open the database {shown_url}: {reason}") from error
+    bundled_import = None
+    if is_new or is_empty:
+        files = bundled_trial_files() if bundled_files is None else tuple(bundled_files)
+        bundled_import = import_files(session_factory, files)
+    return OpenedDatabase(shown_url, engine, session_factory, bundled_import)
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+def import_files(
+    session_factory: SessionFactory, paths: Sequence[Path], *, now: dt.datetime | None = None
+) -> ImportReport:
+    """Import ClinicalTrials.gov JSON files (or zips of them), one transaction per document.
+
+    A document with any bad study is not written at all; each member of a zip is its own
+    document, so good members are imported while bad ones are reported.
+    """
+    imported_at = now or utc_now()
+    added: list[ImportedTrial] = []
+    updated: list[ImportedTrial] = []
+    failed: list[ImportFailure] = []
+    for unit in import_paths_units(paths):
+        if isinstance(unit, ImportFailure):
+            failed.append(unit)
+            continue
+        document = parse_document(unit)
+        if document.failures:
+            failed.extend(document.failures)
+            continue
+        outcomes: list[tuple[ImportOutcome, ImportedTrial]] = []
+        try:
+            with session_factory.begin() as session:
+                for study in document.studies:
+                    outcome = upsert_trial(
+                        session, study, source_file=unit.label, imported_at=imported_at
+                    )
+                    outcomes.append(
+                        (outcome, ImportedTrial(unit.label, study.trial_id, study.title))
+                    )
+        except sa.exc.SQLAlchemyError as error:
+            reason = getattr(error, "orig", None) or error
+            failed.append(
+                ImportFailure(unit.label, None, f"database error, nothing written: {reason}")
+            )
+            continue
+        for outcome, trial in outcomes:
+            (added if outcome == "added" else updated).append(trial)
+    return ImportReport(tuple(added), tuple(updated), tuple(failed))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading trials
+
+
+def _phone(phone: str | None, extension: str | None) -> str | None:
+    if phone and extension:
+        return f"{phone} ext. {extension}"
+    return phone or None
+
+
+def _site_view(site: Site) -> SiteView:
+    return SiteView(
+        facility=site.facility,
+        city=site.city,
+        state=site.state,
+        zip=site.zip,
+        country=site.country,
+        status=site.status,
+        latitude=site.latitude,
+        longitude=site.longitude,
+        contacts=tuple(
+            ContactView(
+                contact.name, contact.role, _phone(contact.phone, contact.phone_ext), contact.email
+            )
+            for contact in site.contacts
+        ),
+    )
+
+
+def _summary(trial: Trial) -> TrialSummary:
+    return TrialSummary(
+        trial_id=trial.trial_id,
+        nct_id=trial.nct_id,
+        title=trial.title,
+        overall_status=trial.overall_status,
+        phases=tuple(trial.phases),
+        conditions=tuple(condition.name for condition in trial.conditions),
+        sponsor=trial.lead_sponsor_name,
+        minimum_age=trial.minimum_age,
+        minimum_age_days=trial.minimum_age_days,
+        maximum_age=trial.maximum_age,
+        maximum_age_days=trial.maximum_age_days,
+        sex=trial.sex,
+        sites=tuple(_site_view(site) for site in trial.sites),
+        central_contacts=tuple(
+            ContactView(
+                contact.name, contact.role, _phone(contact.phone, contact.phone_ext), contact.email
+            )
+            for contact in trial.central_contacts
+        ),
+        last_update=trial.last_update,
+        record_version=trial.record_version,
+    )
+
+
+def _detail(trial: Trial) -> TrialDetail:
+    return TrialDetail(
+        summary=_summary(trial),
+        official_title=trial.official_title,
+        acronym=trial.acronym,
+        org_study_id=trial.org_study_id,
+        brief_summary=trial.brief_summary,
+        detailed_description=trial.detailed_description,
+        study_type=trial.study_type,
+        enrollment_count=trial.enrollment_count,
+        enrollment_type=trial.enrollment_type,
+        start_date=trial.start_date,
+        primary_completion_date=trial.primary_completion_date,
+        completion_date=trial.completion_date,
+        first_posted=trial.first_posted,
+        lead_sponsor_class=trial.lead_sponsor_class,
+        collaborators=tuple(collaborator.name for collaborator in trial.collaborators),
+        keywords=tuple(keyword.keyword for keyword in trial.keywords),
+        arms=tuple(
+            ArmView(arm.label, arm.arm_type, arm.description, tuple(arm.intervention_names))
+            for arm in trial.arms
+        ),
+        interventions=tuple(
+            InterventionView(
+                item.intervention_type,
+                item.name,
+                item.description,
+                tuple(item.arm_group_labels),
+                tuple(item.other_names),
+            )
+            for item in trial.interventions
+        ),
+        officials=tuple(
+            OfficialView(official.name, official.role, official.affiliation)
+            for official in trial.officials
+        ),
+        eligibility_criteria=trial.eligibility_criteria,
+        eligibility_criteria_source=trial.eligibility_criteria_source,
+        healthy_volunteers=trial.healthy_volunteers,
+        source_file=trial.source_file,
+        imported_at=trial.imported_at,
+        trialmatch_source=trial.trialmatch_source,
+        source_json=trial.source_json,
+    )
+
+
+def list_trials(session_factory: SessionFactory) -> tuple[TrialSummary, ...]:
+    """Every trial with its sites and contacts, ordered by trial id."""
+    with session_factory() as session:
+        return tuple(_summary(trial) for trial in find_all_trials(session))
+
+
+def get_trial(session_factory: SessionFactory, trial_id: str) -> TrialDetail | None:
+    """Everything stored about one trial, or None when no trial has that id."""
+    with session_factory() as session:
+        trial = find_trial(session, trial_id)
+        return None if trial is None else _detail(trial)
+
+
+# ---------------------------------------------------------------------------------------------
+# Criteria sets
+
+
+def _criteria_record(row: CriteriaSet) -> CriteriaSetRecord:
+    return CriteriaSetRecord(
+        trial_id=row.trial_id,
+        source=CriteriaSource(row.source),
+        criteria_json=row.criteria_json,
+        verified=row.verified,
+        reviewed_at=row.reviewed_at,
+        updated_at=row.updated_at,
+    )
+
+
+def store_criteria_set(
+    session_factory: SessionFactory,
+    trial_id: str,
+    source: CriteriaSource,
+    criteria_json: str,
+    *,
+    verified: bool,
+    reviewed_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CriteriaSetRecord:
+    """Store a trial's criteria from one source, replacing the earlier set from that source.
+
+    Raises:
+        UnknownTrialError: no trial has ``trial_id``.
+    """
+    with session_factory.begin() as session:
+        if session.get(Trial, trial_id) is None:
+            raise UnknownTrialError(f"no trial {trial_id} in the database")
+        row = save_criteria_set(
+            session,
+            trial_id,
+            source,
+            criteria_json,
+            verified=verified,
+            reviewed_at=reviewed_at,
+            now=now or utc_now(),
+        )
+        return _criteria_record(row)
+
+
+def get_criteria_sets(
+    session_factory: SessionFactory, trial_id: str
+) -> tuple[CriteriaSetRecord, ...]:
+    """The trial's stored criteria sets, curated first (empty when none is stored)."""
+    with session_factory() as session:
+        return tuple(_criteria_record(row) for row in find_criteria_sets(session, trial_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Referral log
+
+
+def _referral_record(row: Referral) -> ReferralRecord:
+    return ReferralRecord(
+        id=row.id,
+        created_at=row.created_at,
+        trial_ids=tuple(row.trial_ids),
+        patient_identifier=row.patient_identifier,
+        physician=row.physician,
+        kind=ReferralKind(row.kind),
+        file_name=row.file_name,
+    )
+
+
+def log_referral(
+    session_factory: SessionFactory,
+    *,
+    trial_ids: Sequence[str],
+    patient_identifier: str,
+    physician: str,
+    kind: ReferralKind,
+    file_name: str | None,
+    now: dt.datetime | None = None,
+) -> ReferralRecord:
+    """Record that a referral letter was exported or printed (``created_at`` in UTC)."""
+    with session_factory.begin() as session:
+        row = add_referral(
+            session,
+            created_at=now or utc_now(),
+            trial_ids=trial_ids,
+            patient_identifier=patient_identifier,
+            physician=physician,
+            kind=kind,
+            file_name=file_name,
+        )
+        return _referral_record(row)
+
+
+def list_referrals(session_factory: SessionFactory) -> tuple[ReferralRecord, ...]:
+    """The referral log, newest first."""
+    with session_factory() as session:
+        return tuple(_referral_record(row) for row in find_referrals(session))

@@ -1,0 +1,33 @@
+"""Every ORM table in one import, for Alembic and for code that needs the whole metadata."""
+
+from models.base import Base
+from models.criteria_set import CriteriaSet
+from models.referral import Referral
+from models.trial import (
+    ArmGroup,
+    CentralContact,
+    Collaborator,
+    Intervention,
+    OverallOfficial,
+    Site,
+    SiteContact,
+    Trial,
+    TrialCondition,
+    TrialKeyword,
+)
+
+__all__ = [
+    "ArmGroup",
+    "Base",
+    "CentralContact",
+    "Collaborator",
+    "CriteriaSet",
+    "Intervention",
+    "OverallOfficial",
+    "Referral",
+    "Site",
+    "SiteContact",
+    "Trial",
+    "TrialCondition",
+    "TrialKeyword",
+]
