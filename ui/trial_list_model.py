@@ -1,0 +1,138 @@
+"""Qt table model of the trial list: title, status, phase, conditions, number of sites."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from typing_extensions import override
+
+from models.operations import TrialSummary
+
+UNTITLED = "(the record has no title)"
+NOT_GIVEN = "not given"
+
+# The registry's enum words as a person reads them; values not listed are shown as given.
+STATUS_LABELS = {
+    "ACTIVE_NOT_RECRUITING": "Active, not recruiting",
+    "COMPLETED": "Completed",
+    "ENROLLING_BY_INVITATION": "Enrolling by invitation",
+    "NOT_YET_RECRUITING": "Not yet recruiting",
+    "RECRUITING": "Recruiting",
+    "SUSPENDED": "Suspended",
+    "TERMINATED": "Terminated",
+    "WITHDRAWN": "Withdrawn",
+    "AVAILABLE": "Available",
+    "NO_LONGER_AVAILABLE": "No longer available",
+    "TEMPORARILY_NOT_AVAILABLE": "Temporarily not available",
+    "APPROVED_FOR_MARKETING": "Approved for marketing",
+    "WITHHELD": "Withheld",
+    "UNKNOWN": "Unknown",
+}
+PHASE_LABELS = {
+    "NA": "Not applicable",
+    "EARLY_PHASE1": "Early phase 1",
+    "PHASE1": "Phase 1",
+    "PHASE2": "Phase 2",
+    "PHASE3": "Phase 3",
+    "PHASE4": "Phase 4",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRow:
+    """One row of the trial list, ready to display."""
+
+    trial_id: str
+    title: str
+    status: str
+    phase: str
+    conditions: str
+    site_count: int
+
+    @classmethod
+    def from_summary(cls, trial: TrialSummary) -> TrialRow:
+        return cls(
+            trial_id=trial.trial_id,
+            title=trial.title or UNTITLED,
+            status=(
+                STATUS_LABELS.get(trial.overall_status, trial.overall_status)
+                if trial.overall_status
+                else NOT_GIVEN
+            ),
+            phase=" / ".join(PHASE_LABELS.get(phase, phase) for phase in trial.phases) or NOT_GIVEN,
+            conditions="; ".join(trial.conditions) or NOT_GIVEN,
+            site_count=len(trial.sites),
+        )
+
+
+COLUMN_HEADERS = ("Title", "Status", "Phase", "Conditions", "Sites")
+
+
+class TrialListModel(QAbstractTableModel):
+    """Thin adapter over a list of ``TrialRow``."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[TrialRow] = []
+
+    def set_rows(self, rows: Sequence[TrialRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> TrialRow:
+        return self._rows[row]
+
+    def _cell(self, row: TrialRow, column: int) -> str | int:
+        values: tuple[str | int, ...] = (
+            row.title,
+            row.status,
+            row.phase,
+            row.conditions,
+            row.site_count,
+        )
+        return values[column]
+
+    # Qt interface
+
+    @override
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    @override
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMN_HEADERS)
+
+    @override
+    def data(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cell(row, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.trial_id}: {row.title}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == len(COLUMN_HEADERS) - 1:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+    @override
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(COLUMN_HEADERS)
+        ):
+            return COLUMN_HEADERS[section]
+        return None
