@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from alembic import context
-from sqlalchemy import Connection, engine_from_config, pool
+from sqlalchemy import Connection
 
 from models import schema
+from models.database import create_database_engine, resolve_database_url
 
 target_metadata = schema.Base.metadata
 
@@ -27,13 +30,13 @@ def run_migrations_online() -> None:
     if given is not None:
         _run(given)
         return
-    engine = engine_from_config(
-        context.config.get_section(context.config.config_ini_section, {}),
-        prefix="sqlalchemy.",
-        poolclass=pool.NullPool,
-    )
-    with engine.connect() as connection:
-        _run(connection)
+    url = context.config.get_main_option("sqlalchemy.url") or resolve_database_url(None, os.environ)
+    engine = create_database_engine(url)
+    try:
+        with engine.begin() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():
