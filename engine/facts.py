@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.profile import Diagnosis, HistoryItem, PatientProfile, Treatment
+    from engine.units import Settings
 
 
 class FactKind(enum.Enum):
@@ -84,7 +91,7 @@ _SPECS: list[FactSpec] = [
     FactSpec("sex", FactKind.ENUM, "Sex", group=PATIENT, allowed=("female", "male")),
     _number("weight_kg", "Body weight", "kg", PATIENT, max_age=180),
     _number("height_cm", "Height", "cm", PATIENT, max_age=365),
-    _boolean("pregnant", "Currently pregnant", PATIENT, max_age=30),
+    _boolean("pregnant", "Currently pregnant", PATIENT),
     _boolean("pregnancy_test_positive", "Pregnancy test positive", PATIENT, max_age=30),
     _boolean("lactating", "Breastfeeding", PATIENT),
     _boolean("childbearing_potential", "Of childbearing potential", PATIENT),
@@ -316,3 +323,96 @@ def fact_spec(name: str) -> FactSpec | None:
         if label is not None:
             return FactSpec(name, FactKind.EVENT, label, "", HISTORY, None)
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Fact values: what one patient's profile says, in canonical units, on a screening date
+# ---------------------------------------------------------------------------------------------
+
+FactScalar = float | bool | str | tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FactValue:
+    """One fact's value for the patient.
+
+    Attributes:
+        value: canonical value (float for NUMBER, bool for BOOLEAN, str for ENUM, tuple for SET).
+        unit: canonical unit code of NUMBER facts.
+        date: when it was measured (None: undated).
+        entered: what was entered ("10.2 g/dL"), when it came from an entry.
+        source: where it came from ("labs[0]", "patient.birth_date", "derived").
+        formula, inputs: for derived values, the formula and its inputs with their dates.
+        uln, uln_assumed: the ULN (canonical unit) for ×ULN rules; assumed = a default.
+        lower_bound: the true value may be higher (BILAG counts with ungraded domains).
+        notes: remarks to show with the value (inputs measured on different days ...).
+    """
+
+    name: str
+    value: FactScalar
+    unit: str = ""
+    date: date | None = None
+    entered: str | None = None
+    source: str = ""
+    formula: str | None = None
+    inputs: tuple[str, ...] = ()
+    uln: float | None = None
+    uln_assumed: bool = False
+    lower_bound: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the evaluator reads about one patient on one screening date.
+
+    Attributes:
+        values: fact name → value (missing facts are absent).
+        missing_inputs: derived fact → the entered facts it still needs (for "ask next").
+        treatments: (index in the profile, treatment) pairs; treatments_complete makes the
+            list closed-world.
+        history: history item → the physician's answer.
+        notes: remarks about the build (values after the screening date ignored ...).
+    """
+
+    screening_date: date
+    values: Mapping[str, FactValue]
+    diagnoses: tuple[Diagnosis, ...] = ()
+    treatments: tuple[tuple[int, Treatment], ...] = ()
+    treatments_complete: bool = False
+    history: Mapping[str, HistoryItem] = field(default_factory=dict)
+    missing_inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def get(self, name: str) -> FactValue | None:
+        return self.values.get(name)
+
+    def missing_for(self, name: str) -> tuple[str, ...]:
+        """The entered facts to ask for when ``name`` is missing or too old."""
+        return self.missing_inputs.get(name, (name,))
+
+    def treatment_events(self, treatment_id: str) -> tuple[tuple[int, Treatment], ...]:
+        """The profile's treatments that count as ``treatment_id`` (a drug or a class id)."""
+        from engine.vocabulary import drug_matches
+
+        return tuple(
+            (index, treatment)
+            for index, treatment in self.treatments
+            if drug_matches(treatment_id, treatment.drug)
+        )
+
+    def history_item(self, name: str) -> HistoryItem | None:
+        return self.history.get(name)
+
+
+def build_facts(
+    profile: PatientProfile, screening_date: date | None = None, settings: Settings | None = None
+) -> Facts:
+    """The patient's facts on ``screening_date`` (default: the profile's, else today).
+
+    For each analyte the latest value on or before the screening date is used; values dated
+    after it are ignored with a note. Derived values carry their formula and inputs.
+    """
+    from engine.builder import build
+
+    return build(profile, screening_date, settings)

@@ -1,0 +1,301 @@
+"""Evaluates a trial's criteria for a patient: Kleene logic, groups, cohorts and the verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from engine.criteria import AllOf, AnyOf, Criterion, CriterionKind, Leaf, Node, Not, TrialCriteria
+from engine.facts import Facts
+from engine.operators import apply_operator
+from engine.outcomes import (
+    CohortResult,
+    Counts,
+    CriterionResult,
+    CriterionStatus,
+    Evidence,
+    NodeResult,
+    TrialEvaluation,
+    Truth,
+    Verdict,
+    all_of,
+    any_of,
+    negate,
+)
+
+_VERDICT_RANK = {
+    Verdict.MEETS_CHECKABLE_CRITERIA: 0,
+    Verdict.POTENTIALLY_ELIGIBLE: 1,
+    Verdict.NOT_ELIGIBLE: 2,
+}
+
+
+def evaluate_node(node: Node, facts: Facts) -> NodeResult:
+    """The node's truth with every child's result (Kleene logic, REVIEW a kind of unknown)."""
+    match node:
+        case AllOf(children=children):
+            results = tuple(evaluate_node(child, facts) for child in children)
+            return NodeResult(
+                "all", all_of([r.truth for r in results]), results, None, node.id, node.text
+            )
+        case AnyOf(children=children):
+            results = tuple(evaluate_node(child, facts) for child in children)
+            return NodeResult(
+                "any", any_of([r.truth for r in results]), results, None, node.id, node.text
+            )
+        case Not(child=child):
+            result = evaluate_node(child, facts)
+            return NodeResult("not", negate(result.truth), (result,), None, node.id, node.text)
+        case Leaf():
+            evidence = apply_operator(node, facts)
+            return NodeResult("leaf", evidence.truth, (), evidence, node.id, node.text)
+        case _:
+            evidence = Evidence(
+                fact="",
+                label="Study team review",
+                truth=Truth.REVIEW,
+                reason=f"For the study team to judge: {node.review}",
+                node_id=node.id,
+                text=node.text,
+            )
+            return NodeResult("review", Truth.REVIEW, (), evidence, node.id, node.text)
+
+
+def _evidence(result: NodeResult) -> tuple[Evidence, ...]:
+    if result.evidence is not None:
+        return (result.evidence,)
+    return tuple(e for child in result.children for e in _evidence(child))
+
+
+def _missing(result: NodeResult) -> tuple[str, ...]:
+    """Facts behind an UNKNOWN node, following only the children that keep it unknown."""
+    if result.truth is not Truth.UNKNOWN:
+        return ()
+    if result.evidence is not None:
+        return result.evidence.missing_facts
+    found: list[str] = []
+    for child in result.children:
+        for fact in _missing(child):
+            if fact not in found:
+                found.append(fact)
+    return tuple(found)
+
+
+def _status(kind: CriterionKind, truth: Truth) -> CriterionStatus:
+    if truth is Truth.UNKNOWN:
+        return CriterionStatus.UNKNOWN
+    if truth is Truth.REVIEW:
+        return CriterionStatus.REVIEW
+    holds = truth is Truth.TRUE
+    if kind is CriterionKind.EXCLUSION:
+        holds = not holds
+    return CriterionStatus.SATISFIED if holds else CriterionStatus.VIOLATED
+
+
+def _first_reason(result: NodeResult, wanted: Truth) -> str:
+    for evidence in _evidence(result):
+        if evidence.truth is wanted:
+            return evidence.reason
+    return ""
+
+
+def evaluate_criterion(criterion: Criterion, facts: Facts) -> CriterionResult:
+    """One criterion's status with its evidence (effective_status = status until grouped)."""
+    applies = None if criterion.applies_if is None else evaluate_node(criterion.applies_if, facts)
+
+    def result(
+        status: CriterionStatus,
+        reason: str,
+        evidence: tuple[Evidence, ...] = (),
+        tree: NodeResult | None = None,
+        missing: tuple[str, ...] = (),
+    ) -> CriterionResult:
+        return CriterionResult(
+            criterion_id=criterion.id,
+            kind=criterion.kind.value,
+            text=criterion.text,
+            status=status,
+            effective_status=status,
+            reason=reason,
+            cohort=criterion.cohort,
+            group=criterion.group,
+            evidence=evidence,
+            tree=tree,
+            applies=applies,
+            missing_facts=missing,
+            verified=criterion.verified,
+            reading=criterion.reading,
+        )
+
+    if applies is not None and applies.truth is Truth.FALSE:
+        reason = f"Does not apply: {_first_reason(applies, Truth.FALSE)}"
+        return result(CriterionStatus.NOT_APPLICABLE, reason, _evidence(applies))
+    if criterion.rule is None:
+        return result(CriterionStatus.REVIEW, "Left to the study team (no computable rule)")
+    tree = evaluate_node(criterion.rule, facts)
+    status = _status(criterion.kind, tree.truth)
+    missing = _missing(tree)
+    if (
+        applies is not None
+        and applies.truth is not Truth.TRUE
+        and status is (CriterionStatus.VIOLATED)
+    ):
+        # It would exclude the patient only if it applies, and that is not known yet.
+        status = (
+            CriterionStatus.REVIEW if applies.truth is Truth.REVIEW else CriterionStatus.UNKNOWN
+        )
+        missing = _missing(applies)
+    if status is CriterionStatus.UNKNOWN and not missing:
+        missing = _missing(applies) if applies is not None else ()
+    reason_truth = {
+        CriterionStatus.SATISFIED: tree.truth,
+        CriterionStatus.VIOLATED: tree.truth,
+        CriterionStatus.UNKNOWN: Truth.UNKNOWN,
+        CriterionStatus.REVIEW: Truth.REVIEW,
+    }[status]
+    reason = _first_reason(tree, reason_truth) or _first_reason(tree, tree.truth)
+    if status is CriterionStatus.UNKNOWN and applies is not None and not reason:
+        reason = f"Not known whether it applies: {_first_reason(applies, Truth.UNKNOWN)}"
+    evidence = _evidence(tree) + (_evidence(applies) if applies is not None else ())
+    return result(
+        status, reason, evidence, tree, missing if status is CriterionStatus.UNKNOWN else ()
+    )
+
+
+def _combine_group(statuses: Sequence[CriterionStatus]) -> CriterionStatus:
+    """Mode "any": satisfied when any member is; violated only when every member is."""
+    for candidate in (
+        CriterionStatus.SATISFIED,
+        CriterionStatus.UNKNOWN,
+        CriterionStatus.REVIEW,
+        CriterionStatus.VIOLATED,
+    ):
+        if candidate in statuses:
+            return candidate
+    return CriterionStatus.NOT_APPLICABLE
+
+
+def _in_scope(result: CriterionResult, cohort: str | None) -> bool:
+    return result.cohort is None or result.cohort == cohort
+
+
+def _scope(
+    results: Sequence[CriterionResult], cohort: str | None
+) -> tuple[list[CriterionResult], list[tuple[str, CriterionStatus, tuple[str, ...]]]]:
+    """Criteria in the scope with group-resolved effective status, and the verdict units."""
+    scoped = [r for r in results if _in_scope(r, cohort)]
+    group_status: dict[str, CriterionStatus] = {}
+    for result in scoped:
+        if result.group is not None and result.group not in group_status:
+            members = [r.status for r in scoped if r.group == result.group]
+            group_status[result.group] = _combine_group(members)
+    resolved: list[CriterionResult] = []
+    units: list[tuple[str, CriterionStatus, tuple[str, ...]]] = []
+    for result in scoped:
+        if result.group is None:
+            resolved.append(result)
+            units.append((result.criterion_id, result.status, (result.criterion_id,)))
+            continue
+        effective = group_status[result.group]
+        resolved.append(_with_effective(result, effective))
+        if all(unit[0] != result.group for unit in units):
+            ids = tuple(r.criterion_id for r in scoped if r.group == result.group)
+            units.append((result.group, effective, ids))
+    return resolved, units
+
+
+def _with_effective(result: CriterionResult, effective: CriterionStatus) -> CriterionResult:
+    return replace(result, effective_status=effective)
+
+
+def _counts(results: Sequence[CriterionResult]) -> Counts:
+    def count(status: CriterionStatus) -> int:
+        return sum(1 for r in results if r.effective_status is status)
+
+    return Counts(
+        satisfied=count(CriterionStatus.SATISFIED),
+        unknown=count(CriterionStatus.UNKNOWN),
+        violated=count(CriterionStatus.VIOLATED),
+        review=count(CriterionStatus.REVIEW),
+        not_applicable=count(CriterionStatus.NOT_APPLICABLE),
+    )
+
+
+def _verdict(units: Sequence[tuple[str, CriterionStatus, tuple[str, ...]]]) -> Verdict:
+    statuses = [status for _, status, _ in units]
+    if CriterionStatus.VIOLATED in statuses:
+        return Verdict.NOT_ELIGIBLE
+    if CriterionStatus.UNKNOWN in statuses:
+        return Verdict.POTENTIALLY_ELIGIBLE
+    return Verdict.MEETS_CHECKABLE_CRITERIA
+
+
+def evaluate_trial(criteria: TrialCriteria, facts: Facts) -> TrialEvaluation:
+    """Evaluates every criterion, then the verdict through each cohort; the best cohort wins.
+
+    A trial without cohorts has one scope, the common criteria. A near miss is a trial ruled
+    out by exactly one criterion (or one "any" group) in its best cohort.
+    """
+    results = tuple(evaluate_criterion(criterion, facts) for criterion in criteria.criteria)
+    cohort_ids: list[str | None] = [c.id for c in criteria.cohorts] or [None]
+    cohort_results: list[CohortResult] = []
+    scopes: dict[str | None, tuple[list[CriterionResult], int]] = {}
+    for cohort_id in cohort_ids:
+        resolved, units = _scope(results, cohort_id)
+        verdict = _verdict(units)
+        violated = [unit for unit in units if unit[1] is CriterionStatus.VIOLATED]
+        unknown = [unit for unit in units if unit[1] is CriterionStatus.UNKNOWN]
+        cohort = criteria.cohort(cohort_id) if cohort_id is not None else None
+        cohort_results.append(
+            CohortResult(
+                cohort_id=cohort_id,
+                label=cohort.label if cohort is not None else "All criteria",
+                verdict=verdict,
+                counts=_counts(resolved),
+                violated_ids=tuple(i for unit in violated for i in unit[2]),
+                unknown_ids=tuple(i for unit in unknown for i in unit[2]),
+            )
+        )
+        scopes[cohort_id] = (resolved, len(violated))
+    best = min(
+        range(len(cohort_results)),
+        key=lambda i: (
+            _VERDICT_RANK[cohort_results[i].verdict],
+            scopes[cohort_results[i].cohort_id][1],
+            cohort_results[i].counts.unknown,
+            cohort_results[i].counts.review,
+            i,
+        ),
+    )
+    best_result = cohort_results[best]
+    best_resolved, best_violated_units = scopes[best_result.cohort_id]
+    effective = {r.criterion_id: r.effective_status for r in best_resolved}
+    final = tuple(
+        _with_effective(r, effective[r.criterion_id]) if r.criterion_id in effective else r
+        for r in results
+    )
+    open_scopes = [c.cohort_id for c in cohort_results if c.verdict is not Verdict.NOT_ELIGIBLE]
+    missing: list[str] = []
+    for cohort_id in open_scopes or [best_result.cohort_id]:
+        for result in scopes[cohort_id][0]:
+            if result.effective_status is CriterionStatus.UNKNOWN:
+                missing.extend(f for f in result.missing_facts if f not in missing)
+    notes = list(facts.notes)
+    if criteria.source == "automatic":
+        notes.append(
+            "Criteria were read automatically from the registry text and are not "
+            "verified by a person"
+        )
+    return TrialEvaluation(
+        trial_id=criteria.trial_id,
+        source=criteria.source,
+        screening_date=facts.screening_date,
+        verdict=best_result.verdict,
+        near_miss=best_result.verdict is Verdict.NOT_ELIGIBLE and best_violated_units == 1,
+        best_cohort=best_result.cohort_id,
+        criteria=final,
+        cohorts=tuple(cohort_results),
+        counts=best_result.counts,
+        missing_facts=tuple(missing),
+        notes=tuple(notes),
+    )
