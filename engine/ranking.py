@@ -1,0 +1,153 @@
+"""Ranks evaluated trials: open first, ruled out last, then fewest unknowns, distance, recency."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from engine.outcomes import TrialEvaluation, Verdict
+
+RECRUITING = "RECRUITING"
+OPEN_STATUSES: dict[str, int] = {
+    # Lower ranks first. Enrolling by invitation and expanded access are open, but narrower.
+    "RECRUITING": 0,
+    "ENROLLING_BY_INVITATION": 1,
+    "AVAILABLE": 1,
+    "NOT_YET_RECRUITING": 2,
+}
+CLOSED_STATUSES: frozenset[str] = frozenset(
+    {
+        "ACTIVE_NOT_RECRUITING",
+        "COMPLETED",
+        "SUSPENDED",
+        "TERMINATED",
+        "WITHDRAWN",
+        "NO_LONGER_AVAILABLE",
+        "TEMPORARILY_NOT_AVAILABLE",
+        "APPROVED_FOR_MARKETING",
+        "WITHHELD",
+    }
+)
+_UNKNOWN_STATUS_RANK = 3
+EARTH_RADIUS_KM = 6371.0088
+
+StatusClass = Literal["open", "not_yet_recruiting", "unknown", "closed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A trial site with its own recruitment status (site status ≠ study status)."""
+
+    name: str
+    status: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrialSummary:
+    """What ranking needs about a trial besides its evaluation."""
+
+    trial_id: str
+    status: str | None
+    last_update: date | None = None
+    sites: tuple[Site, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RankedTrial:
+    """One trial in ranked order.
+
+    Attributes:
+        status_class: open / not_yet_recruiting / unknown (status missing or unrecognised,
+            shown and marked) / closed (only listed when asked for).
+        nearest_site, distance_km: the nearest recruiting site with coordinates, when the
+            clinic location is set.
+    """
+
+    summary: TrialSummary
+    evaluation: TrialEvaluation
+    status_class: StatusClass
+    status_note: str | None
+    nearest_site: Site | None
+    distance_km: float | None
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km between two (latitude, longitude) points in degrees."""
+    lat1, lon1 = map(math.radians, a)
+    lat2, lon2 = map(math.radians, b)
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+def _status_class(status: str | None) -> tuple[StatusClass, int, str | None]:
+    normalised = (status or "").strip().upper().replace(" ", "_").replace(",", "")
+    if normalised in OPEN_STATUSES:
+        rank = OPEN_STATUSES[normalised]
+        cls: StatusClass = "not_yet_recruiting" if normalised == "NOT_YET_RECRUITING" else "open"
+        return cls, rank, None
+    if normalised in CLOSED_STATUSES:
+        return "closed", _UNKNOWN_STATUS_RANK + 1, f"Not recruiting ({normalised.lower()})"
+    note = (
+        "Recruitment status unknown"
+        if not normalised
+        else (f"Recruitment status {status!r} unknown: check the registry")
+    )
+    return "unknown", _UNKNOWN_STATUS_RANK, note
+
+
+def _nearest(
+    sites: Sequence[Site], clinic: tuple[float, float] | None
+) -> tuple[Site | None, float | None]:
+    if clinic is None:
+        return None, None
+    best: tuple[Site, float] | None = None
+    for site in sites:
+        if (site.status or "").upper() != RECRUITING:
+            continue
+        if site.latitude is None or site.longitude is None:
+            continue
+        distance = haversine_km(clinic, (site.latitude, site.longitude))
+        if best is None or distance < best[1]:
+            best = (site, distance)
+    return (None, None) if best is None else best
+
+
+def rank_trials(
+    trials: Sequence[tuple[TrialSummary, TrialEvaluation]],
+    clinic_location: tuple[float, float] | None = None,
+    include_closed: bool = False,
+) -> tuple[RankedTrial, ...]:
+    """Orders trials for the physician.
+
+    Not-eligible trials come last. Otherwise: recruiting before not-yet-recruiting, trials with
+    an unknown status after those (marked); then fewest unknown criteria; then the nearest
+    recruiting site (when the clinic location is set); then the most recently updated.
+    Closed trials are left out unless ``include_closed``.
+    """
+    ranked: list[tuple[tuple[float, float, float, float, float, str], RankedTrial]] = []
+    for summary, evaluation in trials:
+        status_class, status_rank, note = _status_class(summary.status)
+        if status_class == "closed" and not include_closed:
+            continue
+        site, distance = _nearest(summary.sites, clinic_location)
+        entry = RankedTrial(summary, evaluation, status_class, note, site, distance)
+        updated = summary.last_update.toordinal() if summary.last_update else 0
+        key = (
+            1.0 if evaluation.verdict is Verdict.NOT_ELIGIBLE else 0.0,
+            float(status_rank),
+            float(evaluation.counts.unknown),
+            distance if distance is not None else math.inf,
+            -float(updated),
+            summary.trial_id,
+        )
+        ranked.append((key, entry))
+    ranked.sort(key=lambda pair: pair[0])
+    return tuple(entry for _, entry in ranked)
