@@ -18,7 +18,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from engine.identity import local_trial_id
+from engine.identity import identity_content, local_trial_id
 from engine.registry_text import AgeFormatError, parse_age_days, unescape_registry_text
 from models.trial import (
     ArmGroup,
@@ -291,12 +291,14 @@ def parse_study(study: object) -> ParsedStudy:
     org_study_id = identification.module("orgStudyIdInfo").text("id")
     lead_sponsor = sponsors.module("leadSponsor")
     lead_sponsor_name = lead_sponsor.text("name")
-    trial_id = nct_id or local_trial_id(
-        org_study_id, official_title or brief_title, lead_sponsor_name
-    )
-
     enrollment = design.module("enrollmentInfo")
     criteria_source = eligibility.text("eligibilityCriteria")
+    trial_id = nct_id or local_trial_id(
+        org_study_id,
+        official_title or brief_title,
+        lead_sponsor_name,
+        content=identity_content(description.text("briefSummary"), criteria_source),
+    )
     trialmatch_source = study.get(TRIALMATCH_SOURCE_KEY)
     columns: dict[str, object] = {
         "nct_id": nct_id,

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from engine.identity import local_trial_id
+from engine.identity import local_trial_id, record_trial_id
 from engine.registry_text import AgeFormatError, parse_age_days, unescape_registry_text
 
 
@@ -63,3 +63,16 @@ def test_local_trial_id_is_stable_and_normalised() -> None:
 def test_local_trial_id_matches_the_documented_formula() -> None:
     expected = hashlib.sha256(b"loc-7|a local study|local hospital").hexdigest()[:10]
     assert local_trial_id("LOC-7", "A Local Study", "Local Hospital") == "LOCAL-" + expected
+
+
+def test_records_without_id_title_or_sponsor_get_distinct_ids_from_their_content() -> None:
+    bare_a = {"descriptionModule": {"briefSummary": "Study A"}, "eligibilityModule": {}}
+    bare_b = {"descriptionModule": {"briefSummary": "Study B"}, "eligibilityModule": {}}
+    assert record_trial_id(bare_a) != record_trial_id(bare_b)
+    assert record_trial_id(bare_a) == record_trial_id(bare_a)
+    assert record_trial_id(bare_a).startswith("LOCAL-")
+
+
+def test_record_trial_id_prefers_the_nct_id() -> None:
+    protocol = {"identificationModule": {"nctId": " NCT01234567 ", "briefTitle": "T"}}
+    assert record_trial_id(protocol) == "NCT01234567"

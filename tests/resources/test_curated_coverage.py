@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from engine.identity import local_trial_id
+from engine import identity
 from engine.loader import load_criteria
 from engine.registry_text import unescape_registry_text
 
@@ -51,20 +51,6 @@ def text_lines(text: str) -> list[str]:
     return [normalised for line in text.splitlines() if (normalised := normalise_line(line))]
 
 
-def record_trial_id(record: dict[str, Any]) -> str:
-    protocol = record["protocolSection"]
-    identification = protocol.get("identificationModule", {})
-    nct_id = identification.get("nctId")
-    if nct_id:
-        return str(nct_id)
-    sponsor = protocol.get("sponsorCollaboratorsModule", {}).get("leadSponsor", {}).get("name")
-    return local_trial_id(
-        identification.get("orgStudyIdInfo", {}).get("id"),
-        identification.get("officialTitle") or identification.get("briefTitle"),
-        sponsor,
-    )
-
-
 def _seed_records() -> list[Path]:
     return sorted(TRIALS.glob("seed_*.json"))
 
@@ -72,7 +58,7 @@ def _seed_records() -> list[Path]:
 @pytest.fixture(params=_seed_records(), ids=lambda path: path.stem)
 def seed(request: pytest.FixtureRequest) -> tuple[list[str], dict[str, Any]]:
     record = json.loads(request.param.read_text(encoding="utf-8"))
-    criteria_path = CRITERIA / f"{record_trial_id(record)}.json"
+    criteria_path = CRITERIA / f"{record_trial_id(record['protocolSection'])}.json"
     assert criteria_path.exists(), f"no curated criteria file {criteria_path.name}"
     text = record["protocolSection"]["eligibilityModule"]["eligibilityCriteria"]
     curated = json.loads(criteria_path.read_text(encoding="utf-8"))
@@ -91,7 +77,7 @@ def test_five_seed_records_have_curated_files() -> None:
     assert len(_seed_records()) == 5
     for path in _seed_records():
         record = json.loads(path.read_text(encoding="utf-8"))
-        assert (CRITERIA / f"{record_trial_id(record)}.json").exists(), path.name
+        assert (CRITERIA / f"{record_trial_id(record['protocolSection'])}.json").exists(), path.name
 
 
 def test_curated_file_is_curated_and_verified(seed: tuple[list[str], dict[str, Any]]) -> None:
