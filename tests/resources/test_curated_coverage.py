@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from engine import identity
+from engine.identity import record_trial_id
 from engine.loader import load_criteria
 from engine.registry_text import unescape_registry_text
 
