@@ -1,0 +1,319 @@
+"""One criterion's text → clauses → a rule with computable and review parts (or None)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
+from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
+from engine.parser.split import EXCLUSION
+from engine.facts import fact_spec
+from engine.parser.mentions import find_conditions
+from engine.vocabulary import condition_covers
+
+# Criteria whose parts are alternatives or conditions in words the reader cannot structure:
+# the whole criterion is left for review rather than read part by part.
+_WHOLE_REVIEW = re.compile(
+    r"(?<![\w-])(?:if|unless|whichever|in\s+the\s+opinion|judg(?:e|ed|ment)|deem(?:s|ed)?|"
+    r"investigators?|researchers?|meet\s+\(\d\)|any\s+one\s+of\s+\(\d\))(?![\w-])",
+    re.IGNORECASE,
+)
+# From the clause that says this on, the clauses are alternatives or counted choices the reader
+# cannot structure: that clause and every later one become one review part.
+_ALTERNATIVES_FOLLOW = re.compile(
+    r"(?<![\w-])(?:one\s+of\s+the\s+following|any\s+(?:one\s+)?of\s+the\s+following|"
+    r"at\s+least\s+(?:one|two|three|\d)\s+(?:of|among)|either)(?![\w-])",
+    re.IGNORECASE,
+)
+_SUB_BULLET = re.compile(r"\s*(?:[*•‣⁃∙◦▪·\-–]|o(?=\s))\s*")
+_TOP_LEVEL_OR = re.compile(r",?\s+(?:or|and/or)\s+(?!without\b)", re.IGNORECASE)
+_ABBREVIATION_END = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bNo|\bapprox|\b[A-Z])$")
+_ITEM_LABEL = re.compile(r"\s*(?:\(\d{1,2}\)|\d{1,2}[.)]|[A-Za-z][.)])\s+")
+# Inline sub-items: "1) Bone marrow ... A. Neutrophil ... B. Hemoglobin".
+_INLINE_ITEM = re.compile(r"(?<=[\s:;])(?:\d{1,2}\)|\(\d{1,2}\)|[A-H]\.)(?=\s)")
+_LEADING_OR = re.compile(r"^\s*(?:or|and/or)\s+", re.IGNORECASE)
+_LEADING_AND = re.compile(r"^\s*and\s+", re.IGNORECASE)
+_EXCEPTION = re.compile(
+    r"^\s*(?:excluding|except|unless|other\s+than|not\s+applicable|does\s+not\s+apply)|"
+    r"\b(?:is|are)\s+exc?luded\b|\bdue\s+to\b",
+    re.IGNORECASE,
+)
+_GILBERT = re.compile(
+    r"^\s*(?:or\s+)?" + COMPARATOR + r"\s*" + VALUE
+    + r"\s+(?:for|in)\s+(?:subjects|patients|participants|those)\s+with\s+(?:documented\s+|known\s+)?"
+    r"Gilbert(?:'s|’s)?\s+(?:syndrome|disease)\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the reader made of one criterion."""
+
+    rule: Rule | None
+    computable_parts: int  # fact leaves in the rule
+    review_parts: int  # review leaves in the rule (or 1 when the whole criterion is review)
+
+
+@dataclass(slots=True)
+class _Clause:
+    start: int
+    end: int
+    joined_by_or: bool
+
+
+def _clauses(text: str, start: int) -> list[_Clause]:
+    """Top-level clauses: split at ; and sentence ends outside parentheses, and at sub-items."""
+    cuts: list[int] = [start]
+    depth = 0
+    for index in range(start, len(text)):
+        char = text[index]
+        if char in "(（[":
+            depth += 1
+        elif char in ")）]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and char in ";；\n。":
+            cuts.append(index + 1)
+        elif (
+            depth == 0
+            and char == "."
+            and index + 2 < len(text)
+            and text[index + 1] == " "
+            and (text[index + 2].isupper() or text[index + 2].isdigit())
+            and not _ABBREVIATION_END.search(text, max(0, index - 6), index)
+        ):
+            cuts.append(index + 1)
+    if depth == 0:
+        for match in _INLINE_ITEM.finditer(text, start):
+            cuts.append(match.start())
+    cuts.append(len(text))
+    clauses: list[_Clause] = []
+    for left, right in zip(sorted(set(cuts)), sorted(set(cuts))[1:], strict=False):
+        piece = text[left:right]
+        label = _ITEM_LABEL.match(piece)
+        offset = left + (label.end() if label else 0)
+        body = text[offset:right]
+        stripped = body.strip().rstrip(".;；。,")
+        if not stripped or not re.search(r"\w", stripped):
+            continue
+        lead = offset + (len(body) - len(body.lstrip()))
+        joined_by_or = _LEADING_OR.match(stripped) is not None
+        clauses.append(_Clause(lead, lead + len(stripped), joined_by_or))
+    return clauses
+
+
+def _parentheticals(text: str) -> list[tuple[int, int]]:
+    """Top-level "( ... )" groups of a clause as [start, end) including the brackets."""
+    groups: list[tuple[int, int]] = []
+    depth = 0
+    opened = 0
+    for index, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                opened = index
+            depth += 1
+        elif char == ")" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                groups.append((opened, index + 1))
+    return groups
+
+
+def _review(text: str) -> Rule:
+    return {"review": text.strip()}
+
+
+def _count(rule: Rule | None) -> tuple[int, int]:
+    if rule is None:
+        return 0, 0
+    if "fact" in rule:
+        return 1, 0
+    if "review" in rule:
+        return 0, 1
+    if "not" in rule:
+        return _count(rule["not"])
+    children = rule.get("all") or rule.get("any") or []
+    totals = [_count(child) for child in children]
+    return sum(t[0] for t in totals), sum(t[1] for t in totals)
+
+
+def _read_with_parentheses(text: str, kind: str) -> Rule:
+    """A clause's rule, with its parenthetical remarks read as exceptions or extra parts."""
+    groups = [
+        (s, e) for s, e in _parentheticals(text) if len(text[s + 1 : e - 1].split()) > 2
+    ]
+    main_text = text
+    for start, end in groups:
+        main_text = main_text[:start] + " " * (end - start) + main_text[end:]
+    main = read_clause(main_text, kind)
+    if main is None:
+        return _review(text)
+    extras: list[Rule] = []
+    exceptions: list[Rule] = []
+    for start, end in groups:
+        inner = text[start + 1 : end - 1]
+        if _only_detail(inner, main):
+            continue
+        gilbert = _GILBERT.match(inner)
+        if gilbert is not None and "fact" in main:
+            alternative = _gilbert_alternative(main, gilbert, inner)
+            if alternative is None:
+                return _review(text)
+            exceptions.append(alternative)
+        elif _EXCEPTION.search(inner):
+            exceptions.append(_review(inner))
+        else:
+            extra = read_clause(inner, kind)
+            if extra is None and kind == EXCLUSION:
+                return _review(text)
+            extras.append(extra if extra is not None else _review(inner))
+    rule = main if not extras else {"all": [main, *extras]}
+    if exceptions:
+        # Inclusion: the threshold holds, or the stated exception applies.
+        # Exclusion: what excludes, unless the stated exception applies.
+        if kind == EXCLUSION:
+            rule = {"all": [rule, *exceptions]}
+        else:
+            rule = {"any": [rule, *exceptions]}
+    return rule
+
+
+_DETAIL = re.compile(
+    r"^\s*corrected\s+for\s+ha?emoglobin\s*$|^\s*(?:a\s+)?total\s+(?:score\s+)?(?:of\s+)?\d+\s+points?|inclusive\s*$|"
+    r"^\s*(?:calculated|estimated|measured)\s+(?:by|with|using)\s+(?:the\s+)?"
+    r"(?:Cockcroft[-\s/]*Gault|CKD-EPI|MDRD|pulse\s+oximet\w+)(?:\s+(?:formula|equation))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _only_detail(inner: str, main: Rule) -> bool:
+    """Parenthetical remarks that only describe what the main part already says."""
+    if _DETAIL.search(inner):
+        return True
+    if main.get("fact") == "diagnosis" and re.match(r"\s*including\b", inner, re.IGNORECASE):
+        named = [c for c, _, _ in find_conditions(inner)]
+        return bool(named) and all(condition_covers(main["value"][0], c) for c in named)
+    return False
+
+
+def _top_level_cuts(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Matches of ``pattern`` outside parentheses."""
+    cuts: list[tuple[int, int]] = []
+    for match in pattern.finditer(text):
+        before = text[: match.start()]
+        if before.count("(") == before.count(")"):
+            cuts.append((match.start(), match.end()))
+    return cuts
+
+
+def _pieces(text: str, cuts: list[tuple[int, int]]) -> list[str]:
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in cuts:
+        pieces.append(text[cursor:start])
+        cursor = end
+    pieces.append(text[cursor:])
+    return [p for p in (piece.strip(" ,.;") for piece in pieces) if p]
+
+
+_COMMA = re.compile(r",\s+(?:and\s+)?")
+
+
+def _read_split(text: str, kind: str) -> Rule:
+    """A clause read whole; failing that, its "or" alternatives or comma parts one by one.
+
+    Alternatives: any of the parts (an unreadable one becomes a review part). Comma parts of an
+    inclusion are all required; of an exclusion, each excludes. A part of an inclusion that
+    names a treatment or history without the time window a sibling part carries is left for
+    review: "A or B within 6 months" may mean A within 6 months too.
+    """
+    whole = _read_with_parentheses(text, kind)
+    if "review" not in whole:
+        return whole
+    or_cuts = _top_level_cuts(text, _TOP_LEVEL_OR)
+    if or_cuts:
+        mode = "any"
+        pieces = _pieces(text, or_cuts)
+    else:
+        pieces = _pieces(text, _top_level_cuts(text, _COMMA))
+        mode = "any" if kind == EXCLUSION else "all"
+    if len(pieces) < 2:
+        return whole
+    rules = [_read_with_parentheses(piece, kind) for piece in pieces]
+    if all("review" in rule for rule in rules):
+        return whole
+    if kind != EXCLUSION and any(_has_window(r) for r in rules):
+        rules = [
+            rule if _has_window(rule) or not _has_event(rule) else _review(piece)
+            for rule, piece in zip(rules, pieces, strict=True)
+        ]
+    return {mode: rules}
+
+
+def _has_window(rule: Rule) -> bool:
+    return "window" in str(rule)
+
+
+def _has_event(rule: Rule) -> bool:
+    return "'ever'" in str(rule) or "'within'" in str(rule)
+
+
+def _gilbert_alternative(main: Rule, match: re.Match[str], inner: str) -> Rule | None:
+    spec = fact_spec(main["fact"])
+    op = comparator(match.group("cmp"))
+    if spec is None or op is None:
+        return None
+    amount = quantity(main["fact"], match, has_uln=spec.has_uln)
+    if amount is None or amount.unit is None:
+        return None
+    value = int(amount.value) if amount.value == int(amount.value) else amount.value
+    leaf = {"fact": main["fact"], "op": op, "value": value, "unit": amount.unit, "text": inner.strip()}
+    gilbert = {"fact": "history.gilbert", "op": "ever", "text": "Gilbert syndrome"}
+    return {"all": [gilbert, leaf]}
+
+
+def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
+    """Read one criterion; its rule is None unless some part of it is understood."""
+    if not section_known or _WHOLE_REVIEW.search(text) or len(text) > 20 * MAX_CLAUSE_CHARS:
+        return Reading(None, 0, 1)
+    label = _ITEM_LABEL.match(text)
+    clauses = _clauses(text, label.end() if label else 0)
+    parts: list[tuple[Rule, bool]] = []
+    for number, clause in enumerate(clauses):
+        clause_text = text[clause.start : clause.end]
+        if _ALTERNATIVES_FOLLOW.search(clause_text):
+            rest = text[clause.start : clauses[-1].end]
+            parts.append((_review(rest), clause.joined_by_or and number > 0))
+            break
+        bullet = _SUB_BULLET.match(clause_text)
+        if bullet is not None and bullet.end() < len(clause_text):
+            clause_text = clause_text[bullet.end() :]
+        body = _LEADING_AND.sub("", _LEADING_OR.sub("", clause_text))
+        if body.rstrip().endswith(":") and read_clause(body, kind) is None:
+            continue  # a lead-in such as "Bone marrow function must meet:"
+        parts.append((_read_split(body, kind), clause.joined_by_or))
+    if not parts:
+        return Reading(None, 0, 1)
+    computable, _ = _count({"all": [rule for rule, _ in parts]})
+    if computable == 0:
+        return Reading(None, 0, 1)
+    rule = _combine(parts, kind)
+    leaves, reviews = _count(rule)
+    return Reading(rule, leaves, reviews)
+
+
+def _combine(parts: list[tuple[Rule, bool]], kind: str) -> Rule:
+    if len(parts) == 1:
+        return parts[0][0]
+    if kind == EXCLUSION:
+        # Each clause of an exclusion names something that excludes on its own.
+        return {"any": [rule for rule, _ in parts]}
+    groups: list[list[Rule]] = []
+    for rule, joined_by_or in parts:
+        if joined_by_or and groups:
+            groups[-1].append(rule)
+        else:
+            groups.append([rule])
+    nodes = [g[0] if len(g) == 1 else {"any": g} for g in groups]
+    return nodes[0] if len(nodes) == 1 else {"all": nodes}

@@ -1,0 +1,731 @@
+"""Reading one criterion's text into a rule: clauses, recognised mentions, review parts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.facts import fact_spec
+from engine.vocabulary import condition_covers
+from engine.parser.mentions import find_conditions
+from engine.parser.quantities import (
+    COMPARATOR,
+    COUNT,
+    SUFFIX,
+    VALUE,
+    WINDOW,
+    comparator,
+    number,
+    quantity,
+    suffix_comparator,
+    window,
+)
+from engine.parser.split import EXCLUSION
+
+Rule = dict[str, Any]
+
+# A clause longer than this is never read: real computable clauses are short, and the bound
+# keeps every regular expression below on small inputs.
+MAX_CLAUSE_CHARS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A recognised piece of a clause and the rule node it stands for."""
+
+    start: int
+    end: int
+    rule: Rule
+    family: str  # "measure", "serology", "event", "diagnosis", "pregnancy", "none"
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------------------------
+
+_NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
+    (r"absolute\s+neutrophil\s+count|neutrophils?(?:\s+count)?|ANC", "lab.anc"),
+    (r"white\s+blood\s+cells?(?:\s+count)?|WBC|leukocytes?(?:\s+count)?|leucocytes?", "lab.wbc"),
+    (r"(?:absolute\s+)?lymphocytes?(?:\s+count)?|ALC", "lab.lymphocytes"),
+    (r"platelets?(?:\s+count)?|PLT", "lab.platelets"),
+    (r"ha?emoglobin|Hb|HGB", "lab.hemoglobin"),
+    (r"alanine\s+(?:amino)?transaminase|alanine\s+aminotransferase|ALT|SGPT", "lab.alt"),
+    (r"aspartate\s+(?:amino)?transaminase|aspartate\s+aminotransferase|AST|SGOT", "lab.ast"),
+    (r"(?:serum\s+)?total\s+bilirubin|TBIL|T-?BIL|bilirubin", "lab.bilirubin_total"),
+    (r"creatinine\s+clearance(?:\s+rate)?|CrCl|CLcr", "derived.crcl"),
+    (r"estimated\s+glomerular\s+filtration\s+rate|eGFR", "derived.egfr"),
+    (r"(?:serum\s+)?creatinine(?!\s+(?:clearance|ratio))|Scr|Cr", "lab.creatinine"),
+    (r"international\s+(?:normali[sz]ed|standard(?:i[sz]ed)?)\s+ratio|INR", "lab.inr"),
+    (r"activated\s+partial\s+thromboplastin\s+time|a?PTT|APTT", "lab.aptt"),
+    (r"prothrombin\s+time|PT", "lab.pt"),
+    (r"urine\s+protein\s+(?:to|/)\s*creatinine\s+ratio|UPCR|uPCR", "lab.upcr"),
+    (r"24[-\s]?h(?:our)?\s+urine\s+protein|24[-\s]?h(?:our)?\s+urinary\s+protein", "lab.urine_protein_24h"),
+    (r"creatine\s+(?:phospho)?kinase|CPK|CK", "lab.ck"),
+    (r"lactate\s+dehydrogenase|LDH", "lab.ldh"),
+    (r"(?:left\s+ventricular\s+)?ejection\s+fraction|LVEF", "lab.lvef"),
+    (r"(?:peripheral\s+)?(?:blood\s+)?oxygen\s+saturation|SpO2|SpO₂|SaO2", "lab.spo2"),
+    (r"forced\s+vital\s+capacity|FVC", "lab.fvc_percent"),
+    (r"diffusing\s+capacity(?:\s+of\s+the\s+lungs?\s+for\s+carbon\s+monoxide)?|DLCO|DLco", "lab.dlco_percent"),
+    (r"C-?reactive\s+protein|CRP", "lab.crp"),
+    (r"erythrocyte\s+sedimentation\s+rate|ESR", "lab.esr"),
+    (r"SLEDAI(?:\s*-\s*|\s)?(?:2K|2000|2k)|SLEDAI", "score.sledai_2k"),
+    (r"modified\s+Rodnan\s+(?:total\s+)?skin\s+(?:thickness\s+)?score|mRSS", "score.mrss"),
+    (r"Birmingham\s+Vasculitis\s+Activity\s+Score|BVAS(?:\s*v?3)?", "score.bvas"),
+    (r"clinESSDAI", "score.clinessdai"),
+    (r"ESSDAI", "score.essdai"),
+    (r"DAS28[-\s]?ESR", "score.das28_esr"),
+    (r"DAS28[-\s]?CRP", "score.das28_crp"),
+    (r"Clinical\s+Disease\s+Activity\s+Index|CDAI", "score.cdai"),
+    (r"ECOG(?:\s+performance\s+status)?(?:\s+PS)?|Eastern\s+Cooperative\s+Oncology\s+Group(?:\s+\(ECOG\))?(?:\s+performance\s+status)?", "score.ecog"),
+    (r"Childhood\s+Myositis\s+Assessment\s+Scale|CMAS", "score.cmas"),
+    (r"MMT-?8", "score.mmt8"),
+    (r"C-?HAQ|CHAQ", "score.chaq"),
+)
+# One alternation for all names, tried in table order at each position (specific names first).
+def _alternation(table: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One pattern for a name table: group ``n<i>`` is row i; word edges on both sides."""
+    return re.compile(
+        r"\b(?<![\w-])(?:"
+        + "|".join(
+            rf"(?P<n{index}>(?:{pattern})(?![\w-]))" for index, (pattern, _) in enumerate(table)
+        )
+        + ")",
+        re.IGNORECASE,
+    )
+
+
+_NUMERIC_NAME_RE = _alternation(_NUMERIC_NAMES)
+
+_BOOLEAN_NAMES: tuple[tuple[str, str], ...] = (
+    (r"hepatitis\s+B\s+surface\s+antigen|HBV\s+surface\s+antigen|HBsAg", "serology.hbsag"),
+    (r"hepatitis\s+B\s+core\s+antibod(?:y|ies)|HBV\s+core\s+antibod(?:y|ies)|anti-?HBc|HBcAb", "serology.hbcab"),
+    (r"(?:hepatitis\s+C\s+virus\s+(?:\(HCV\)\s+)?|HCV\s+)antibod(?:y|ies)|anti-?HCV|HCV\s*Ab", "serology.hcv_ab"),
+    (r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+C\s+virus\s+(?:\(HCV\)\s+)?|HCV\s+)RNA", "serology.hcv_rna"),
+    (r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+B\s+virus\s+(?:\(HBV\)\s+)?|HBV\s+)DNA", "serology.hbv_dna"),
+    (r"human\s+immunodeficiency\s+virus(?:\s+\(HIV\))?(?:\s+antibod(?:y|ies))?|HIV(?:\s+antibod(?:y|ies))?(?:\s+test(?:ing)?)?", "serology.hiv"),
+    (r"syphilis(?:\s+(?:test(?:ing)?|serology|antibod(?:y|ies)))?|treponema\s+pallidum(?:\s+antibod(?:y|ies))?", "serology.syphilis"),
+    (r"(?:cytomegalovirus\s+(?:\(CMV\)\s+)?|CMV\s+)DNA(?:\s+test)?", "serology.cmv_dna"),
+    (r"(?:Epstein[-\s]Barr\s+virus\s+(?:\(EBV\)\s+)?|EBV\s+)DNA(?:\s+test)?", "serology.ebv_dna"),
+    (r"anti-?nuclear\s+antibod(?:y|ies)|ANA", "antibody.ana"),
+    (r"anti-?ds-?DNA(?:\s+antibod(?:y|ies))?", "antibody.anti_dsdna"),
+    (r"anti-?Sm(?:ith)?(?:\s+antibod(?:y|ies))?", "antibody.anti_sm"),
+    (r"anti-?SSA(?:\s*/\s*Ro)?(?:\s+antibod(?:y|ies))?", "antibody.anti_ssa"),
+    (r"MPO-?ANCA", "antibody.mpo_anca"),
+    (r"PR3-?ANCA", "antibody.pr3_anca"),
+    (r"anti-?Scl-?70(?:\s+antibod(?:y|ies))?", "antibody.anti_scl70"),
+    (r"anti-?centromere(?:\s+antibod(?:y|ies))?", "antibody.anti_centromere"),
+    (r"anti-?RNA\s+polymerase\s+III(?:\s+antibod(?:y|ies))?", "antibody.anti_rnapol3"),
+    (r"anti-?synthetase\s+antibod(?:y|ies)", "antibody.anti_synthetase"),
+    (r"CD19(?:\s+expression)?\s+on\s+peripheral\s+(?:blood\s+)?B\s+cells|CD19\s+in\s+peripheral\s+blood\s+B\s+cells", "marker.cd19_positive"),
+)
+_BOOLEAN_NAME_RE = _alternation(_BOOLEAN_NAMES)
+_POSITIVE = re.compile(
+    r"(?<![\w-])(?:positive\s+expression\s+of|(?:tested\s+|test\s+|is\s+|are\s+|be\s+)?(?:sero)?positive"
+    r"(?:\s+(?:for|in|of))?|reactive)(?![\w-])",
+    re.IGNORECASE,
+)
+_NEGATIVE = re.compile(r"(?<![\w-])(?:negative|not\s+detected|undetectable|non-?reactive)(?![\w-])", re.IGNORECASE)
+
+# History and treatment events: (pattern, fact, boolean fact?) — BOOLEAN facts get is_true.
+_EVENT_NAMES: tuple[tuple[str, str], ...] = (
+    (r"(?:any\s+)?malignan(?:cy|cies|t\s+(?:disease|tumou?r)s?)|cancer", "history.malignancy"),
+    (r"(?:major\s+|solid\s+)?organ\s+transplant(?:ation)?s?", "treatment.organ_transplant"),
+    (r"(?:allogeneic\s+|autologous\s+)?(?:ha?ematopoietic\s+)?stem\s+cell(?:\s*/\s*bone\s+marrow)?\s+transplant(?:ation)?|HSCT|bone\s+marrow\s+transplant(?:ation)?", "treatment.hsct"),
+    (r"CAR[-\s]?T(?:[-\s]cells?)?(?:\s+(?:cell\s+)?(?:therapy|treatment|infusion))?|chimeric\s+antigen\s+receptor\s+T[-\s]cells?(?:\s+therapy)?", "treatment.car_t"),
+    (r"angina(?:\s+pectoris)?", "history.angina"),
+    (r"(?:acute\s+)?myocardial\s+infarction", "history.myocardial_infarction"),
+    (r"(?:congestive\s+)?heart\s+failure|insufficient\s+cardiac\s+function", "history.heart_failure"),
+    (r"(?:severe\s+)?arrhythmias?", "history.arrhythmia"),
+    (r"congenital\s+heart\s+disease", "history.congenital_heart_disease"),
+    (r"end[-\s]stage\s+rena?l\s+(?:failure|disease)|ESRD", "history.esrd"),
+    (r"congenital\s+immun(?:oglobulin\s+)?odeficienc(?:y|ies)|congenital\s+immunoglobulin\s+deficienc(?:y|ies)", "history.congenital_immunodeficiency"),
+    (r"(?:severe\s+)?(?:drug\s+allerg(?:y|ies)|allerg(?:y|ies)\s+to\s+drugs)", "history.severe_drug_allergy"),
+    (r"psychiatric\s+(?:disorders?|diseases?|illness)|severe\s+cognitive\s+impairments?", "history.psychiatric"),
+    (r"Gilbert(?:'s|’s)?\s+syndrome", "history.gilbert"),
+    (r"(?:≥\s*)?grade\s*(?:≥\s*)?(?:2|II)(?:\s+or\s+(?:higher|above))?\s+(?:acute\s+)?(?:GVHD|graft[-\s]versus[-\s]host\s+disease)", "history.gvhd"),
+    (r"live\s+(?:attenuated\s+)?vaccines?|live\s+vaccination", "treatment.live_vaccine"),
+    (r"vaccination|vaccines?", "treatment.vaccine"),
+    (r"B[-\s]cell[-\s]targeted\s+therap(?:y|ies)", "treatment.b_cell_targeted"),
+    (r"colony[-\s]stimulating\s+factors?(?:\s+treatment)?|G-?CSF", "treatment.csf"),
+    (r"(?:other|another)\s+(?:interventional\s+)?clinical\s+(?:study|studies|trials?)|investigational\s+(?:drugs?|products?|agents?)", "treatment.investigational"),
+    (r"active\s+tuberculosis(?:\s+infection)?|active\s+TB", "infection.active_tb"),
+    (r"latent\s+tuberculosis(?:\s+infection)?", "infection.latent_tb"),
+)
+_EVENT_NAME_RE = _alternation(_EVENT_NAMES)
+_EVENT_NEGATION = re.compile(
+    r"(?<![\w-])(?:no(?:\s+known)?(?:\s+(?:history\s+of|prior|previous))?|"
+    r"without\s+(?:a\s+)?(?:history\s+of|prior|previous)|"
+    r"not\s+(?:be\s+)?(?:receiving|received|having\s+received|on)|"
+    r"(?:previously\s+)?not\s+(?:previously\s+)?(?:been\s+)?(?:treated\s+with|received))\s+(?:any\s+)?$",
+    re.IGNORECASE,
+)
+_PREGNANT = re.compile(r"(?<![\w-])(?:pregnant|pregnancy)(?![\w-])", re.IGNORECASE)
+_LACTATING = re.compile(r"(?<![\w-])(?:breast[-\s]?feeding|lactating|lactation|nursing)(?![\w-])", re.IGNORECASE)
+_PREGNANCY_TEST = re.compile(
+    r"(?<![\w-])(?:(?:tested\s+)?positive\s+(?:in\s+|for\s+)?(?:a\s+)?(?:blood\s+|urine\s+|serum\s+)?"
+    r"pregnancy\s+test|(?:blood\s+|urine\s+|serum\s+)?pregnancy\s+test\s+(?:is\s+)?positive)(?![\w-])",
+    re.IGNORECASE,
+)
+
+# ---------------------------------------------------------------------------------------------
+# What may remain around recognised mentions without changing their meaning
+# ---------------------------------------------------------------------------------------------
+
+_FILLER_PHRASES = re.compile(
+    r"(?<![\w-])(?:a\s+)?history\s+of|at\s+the\s+time\s+of\s+(?:screening|signing\s+(?:the\s+)?informed\s+consent(?:\s+form)?)|"
+    r"(?:during|in)\s+the\s+screening\s+(?:period|phase|stage)|at\s+(?:the\s+)?screening(?:\s+(?:stage|visit))?|"
+    r"at\s+baseline|previous\s+or\s+concurrent|presence\s+of|evidence\s+of|suffering\s+from|"
+    r"combined\s+with|the\s+following|is\s+satisfied|are\s+satisfied|must\s+be|should\s+be|"
+    r"calculated\s+by\s+(?:the\s+)?Cockcroft[-\s/]*Gault(?:\s+formula)?|\(\s*Cockcroft[-\s/]*Gault\s*\)|"
+    r"measured\s+by\s+pulse\s+oximet(?:er|ry)|in\s+room\s+air|on\s+room\s+air|"
+    r"of\s+(?:the\s+)?predicted(?:\s+value)?|predicted|"
+    r"total\s+score|points?|pts|score|(?:confirmed|determined|detected|measured)\s+by\s+flow\s+cytometry|"
+    r"(?:have\s+)?participated\s+in|participation\s+in|indicating\s+active\s+(?:disease|vasculitis)|"
+    r"(?:A\s+)?total\s+of\s+\d+\s+points|\(\s*total\s+\d+\s+points\s*\)|\(\s*a\s+total\s+score\s+of\s+\d+\s+points\s*\)",
+    re.IGNORECASE,
+)
+_FILLER_WORDS = frozenset(
+    """
+    a an the of in on at is are be been being was were has have had having who which that those
+    patients patient subjects subject participants participant individuals individual people
+    any known previous previously prior past ever received receiving undergone underwent
+    treatment treated therapy therapies test tests testing tested result results
+    serum plasma blood peripheral level levels count counts value values titer titre
+    function functions fulfillment fulfilment requirement requirements satisfied meets meet
+    defined as by with and or for to adequate normal following criteria inclusive calculated
+    age aged years year old screening period stage enrollment enrolment
+    infection infections disease diseases status documented confirmed current currently
+    bone marrow liver renal kidney cardiac lung coagulation hematologic haematologic haematological
+    hematological organ organs major main laboratory lab values important basic basically
+    also both suffer suffers from presence existing existence
+    """.split()
+)
+_WORD = re.compile(r"[^\W_]+|[<>≤≥=%]|\d+", re.UNICODE)
+# Parenthetical content that only names what is already named ("(ALT)", "(ULN)", "(HBsAg)").
+_ABBREVIATION = re.compile(r"\(\s*[A-Za-z][\w₂\-/ .]{0,14}\)")
+_LABEL = re.compile(r"^\s*[A-Za-z][A-Za-z /-]{0,60}:\s*")
+
+_EXCEPTION = re.compile(
+    r"^\s*(?:excluding|except|unless|other\s+than|not\s+applicable|does\s+not\s+apply|"
+    r"[^()]*\b(?:is|are)\s+excluded\b|[^()]*\bdue\s+to\b)",
+    re.IGNORECASE,
+)
+_GILBERT = re.compile(
+    r"^\s*(?:or\s+)?" + COMPARATOR + r"\s*" + VALUE
+    + r"\s+(?:for|in)\s+(?:subjects|patients|participants|those)\s+with\s+(?:documented\s+|known\s+)?"
+    r"Gilbert(?:'s|’s)?\s+(?:syndrome|disease)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _residual_words(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """Words of ``text`` outside ``spans`` and outside harmless filler phrases."""
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        pieces.append(text[cursor:start])
+        cursor = max(cursor, end)
+    pieces.append(text[cursor:])
+    rest = " ".join(pieces)
+    rest = _ABBREVIATION.sub(" ", rest)
+    rest = _FILLER_PHRASES.sub(" ", rest)
+    return [w.casefold() for w in _WORD.findall(rest)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Mention finders
+# ---------------------------------------------------------------------------------------------
+
+
+def _leaf_text(text: str, start: int, end: int) -> str:
+    return text[start:end].strip()
+
+
+_SAME_NAME_GAP = re.compile(r"\s*\(?\s*")
+_CLOSING = re.compile(r"\s*\)")
+
+
+def _merge_same(text: str, names: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """One name per mention: "creatinine clearance (CrCl)" and "INR international ratio" merge."""
+    merged: list[tuple[int, int, str]] = []
+    for start, end, fact in sorted(names):
+        if merged:
+            last_start, last_end, last_fact = merged[-1]
+            if last_fact == fact and _SAME_NAME_GAP.fullmatch(text[last_end:start]):
+                closing = _CLOSING.match(text, end) if "(" in text[last_end:start] else None
+                merged[-1] = (last_start, closing.end() if closing else end, fact)
+                continue
+        merged.append((start, end, fact))
+    return merged
+
+
+def _name_matches(text: str) -> list[tuple[int, int, str]]:
+    """Non-overlapping numeric-fact names, left to right."""
+    chosen: list[tuple[int, int, str]] = []
+    for match in _NUMERIC_NAME_RE.finditer(text):
+        word = match.group(0)
+        # Short names written in lower case are ordinary words ("pt", "cr", "ast").
+        if len(word) <= 5 and word.islower():
+            continue
+        index = int((match.lastgroup or "n0")[1:])
+        chosen.append((match.start(), match.end(), _NUMERIC_NAMES[index][1]))
+    return _merge_same(text, chosen)
+
+
+_BETWEEN_NAME_AND_VALUE = re.compile(
+    r"(?:\s*(?:\([^()]{0,60}\)|count|counts|level|levels|value|in\s+serum|of\s+serum|serum|rate|"
+    r"score|scores|total\s+score|test|must\s+be|should\s+be|is|are|of|be|:|,)){0,6}\s*",
+    re.IGNORECASE,
+)
+_THRESHOLD = re.compile(COMPARATOR + r"\s*" + VALUE, re.IGNORECASE)
+_RANGE = re.compile(
+    r"(?:of\s+)?(?P<low>\d+(?:\.\d+)?)\s*(?:-|–|to|or)\s*(?P<high>\d+(?:\.\d+)?)(?![\d.])", re.IGNORECASE
+)
+_AND_NAME = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:and|&|/)\s*", re.IGNORECASE)
+
+
+def _measures(text: str) -> list[Mention]:
+    mentions: list[Mention] = []
+    names = _name_matches(text)
+    index = 0
+    while index < len(names):
+        # Names sharing one threshold: "AST and ALT ≤ 3.0 ULN".
+        chain = [names[index]]
+        while index + len(chain) < len(names):
+            gap = text[chain[-1][1] : names[index + len(chain)][0]]
+            if _AND_NAME.fullmatch(gap) is None:
+                break
+            chain.append(names[index + len(chain)])
+        start, name_end, _ = chain[0][0], chain[-1][1], chain[-1][2]
+        gap_match = _BETWEEN_NAME_AND_VALUE.match(text, name_end)
+        cursor = gap_match.end() if gap_match else name_end
+        built = _threshold_at(text, cursor, [fact for _, _, fact in chain])
+        if built is None:
+            index += len(chain)
+            continue
+        end, leaves = built
+        mention_text = _leaf_text(text, start, end)
+        for leaf in leaves:
+            leaf["text"] = mention_text
+        rule: Rule = leaves[0] if len(leaves) == 1 else {"all": leaves, "text": mention_text}
+        mentions.append(Mention(start, end, rule, "measure"))
+        index += len(chain)
+    return mentions
+
+
+def _threshold_at(text: str, cursor: int, facts: list[str]) -> tuple[int, list[Rule]] | None:
+    """The leaves for ``facts`` compared with the threshold written at ``cursor``."""
+    specs = [fact_spec(fact) for fact in facts]
+    if any(spec is None for spec in specs):
+        return None
+    if facts == ["score.ecog"] or all(f.startswith("score.") for f in facts):
+        ranged = _RANGE.match(text, cursor)
+        if ranged is not None and facts == ["score.ecog"]:
+            low, high = float(ranged.group("low")), float(ranged.group("high"))
+            if high > low:
+                return ranged.end(), [
+                    {
+                        "fact": "score.ecog",
+                        "op": "between",
+                        "value": [_clean(low), _clean(high)],
+                        "unit": "{score}",
+                    }
+                ]
+    match = _THRESHOLD.match(text, cursor)
+    op: str | None
+    if match is not None:
+        op = comparator(match.group("cmp"))
+    else:
+        value_first = re.compile(VALUE + r"\s*" + SUFFIX, re.IGNORECASE).match(text, cursor)
+        if value_first is None:
+            return None
+        match = value_first
+        op = suffix_comparator(match.group("suffix"))
+    if op is None:
+        return None
+    leaves: list[Rule] = []
+    for fact, spec in zip(facts, specs, strict=True):
+        assert spec is not None
+        amount = quantity(fact, match, has_uln=spec.has_uln)
+        if amount is None:
+            return None
+        unit = amount.unit
+        if unit is None:
+            if spec.unit not in ("{score}", "{count}", "{INR}", "%"):
+                return None  # a lab threshold without its unit is not read
+            unit = spec.unit
+        leaf: Rule = {"fact": fact, "op": op, "value": _clean(amount.value), "unit": unit}
+        leaves.append(leaf)
+    end = match.end()
+    return end, leaves
+
+
+def _clean(value: float) -> float | int:
+    return int(value) if value == int(value) and abs(value) < 1e12 else value
+
+
+_AGE_CONTEXT = r"(?:(?:the\s+)?age(?:d)?(?:\s+of)?|age\s*:)"
+_AGE_RANGE = re.compile(
+    rf"(?:{_AGE_CONTEXT}\s*:?\s*)?(?:between\s+|from\s+)?(?P<low>\d{{1,3}})\s*(?:years?\s*(?:old\s*)?)?"
+    r"(?:-|–|to|and)\s*(?P<high>\d{1,3})\s*(?:years?|yrs?)(?:\s+old)?(?:\s+of\s+age)?(?:\s*\(?inclusive\)?)?",
+    re.IGNORECASE,
+)
+_AGE_THRESHOLD = re.compile(
+    rf"(?:{_AGE_CONTEXT}\s*:?\s*(?:must\s+be\s+|is\s+|of\s+)?)?" + COMPARATOR
+    + r"\s*(?P<num>\d{1,3})\s*(?:years?|yrs?)(?:\s+old)?(?:\s+of\s+age)?(?:\s*\(?inclusive\)?)?",
+    re.IGNORECASE,
+)
+_AGE_SUFFIX = re.compile(
+    rf"(?:{_AGE_CONTEXT}\s*:?\s*)?(?P<num>\d{{1,3}})\s*(?:years?|yrs?)(?:\s+old)?(?:\s+of\s+age)?\s*"
+    + SUFFIX + r"(?:\s*\(?inclusive\)?)?",
+    re.IGNORECASE,
+)
+_AGE_WORD = re.compile(r"(?<![\w-])(?:age|aged|years?\s+old|years?\s+of\s+age)(?![\w-])", re.IGNORECASE)
+_ANY_SEX = re.compile(
+    r"(?:,\s*)?(?:both\s+male\s+and\s+female|male\s+(?:and|or)\s+female|regardless\s+of\s+(?:gender|sex)|"
+    r"(?:of\s+)?(?:either|any|both)\s+(?:sex|gender)(?:es|s)?|all\s+genders)",
+    re.IGNORECASE,
+)
+
+
+def _ages(text: str) -> list[Mention]:
+    if _AGE_WORD.search(text) is None:
+        return []
+    mentions: list[Mention] = []
+    for pattern in (_AGE_RANGE, _AGE_THRESHOLD, _AGE_SUFFIX):
+        for match in pattern.finditer(text):
+            if any(m.start < match.end() and match.start() < m.end for m in mentions):
+                continue
+            leaf_text = _leaf_text(text, match.start(), match.end())
+            if pattern is _AGE_RANGE:
+                low, high = int(match.group("low")), int(match.group("high"))
+                if not low < high:
+                    continue
+                rule: Rule = {"fact": "age_years", "op": "between", "value": [low, high], "unit": "a"}
+            else:
+                op = comparator(match.group("cmp")) if pattern is _AGE_THRESHOLD else suffix_comparator(match.group("suffix"))
+                if op is None or op == "==":
+                    continue
+                rule = {"fact": "age_years", "op": op, "value": int(match.group("num")), "unit": "a"}
+            rule["text"] = leaf_text
+            mentions.append(Mention(match.start(), match.end(), rule, "measure"))
+    mentions.extend(Mention(m.start(), m.end(), {}, "none") for m in _ANY_SEX.finditer(text))
+    return mentions
+
+
+def _booleans(text: str) -> list[Mention]:
+    names: list[tuple[int, int, str]] = []
+    for match in _BOOLEAN_NAME_RE.finditer(text):
+        word = match.group(0)
+        if word.casefold() == "ana" and word != "ANA":
+            continue
+        fact = _BOOLEAN_NAMES[int((match.lastgroup or "n0")[1:])][1]
+        names.append((match.start(), match.end(), fact))
+    names = _merge_same(text, names)
+    if not names:
+        return []
+    positives = list(_POSITIVE.finditer(text))
+    negatives = list(_NEGATIVE.finditer(text))
+    if positives and negatives:
+        return []  # mixed polarity in one clause: left for review
+    if not positives and not negatives:
+        return []
+    op = "is_true" if positives else "is_false"
+    mentions = [
+        Mention(m.start(), m.end(), {}, "none") for m in (positives or negatives)
+    ]
+    for start, end, fact in names:
+        mentions.append(
+            Mention(start, end, {"fact": fact, "op": op, "text": _leaf_text(text, start, end)}, "serology")
+        )
+    return mentions
+
+
+_DNA_ABOVE_ULN = re.compile(
+    r"(?:(?:peripheral\s+blood\s+)?(?:hepatitis\s+B\s+virus\s+\(HBV\)\s+|HBV\s+)DNA(?:\s+titers?)?)\s*"
+    r"(?:>|greater\s+than|above|exceeding|higher\s+than)\s*(?:the\s+)?(?:ULN|upper\s+limit\s+of\s+normal|"
+    r"normal\s+reference\s+(?:value\s+)?range|normal\s+range|lower\s+limit\s+of\s+detection|detection\s+limit)",
+    re.IGNORECASE,
+)
+_RNA_ABOVE_ULN = re.compile(
+    r"(?:(?:peripheral\s+blood\s+)?(?:hepatitis\s+C\s+virus\s+\(HCV\)\s+|HCV\s+)RNA(?:\s+titers?)?)\s*"
+    r"(?:>|greater\s+than|above|exceeding|higher\s+than)\s*(?:the\s+)?(?:ULN|upper\s+limit\s+of\s+normal|"
+    r"normal\s+reference\s+(?:value\s+)?range|normal\s+range|lower\s+limit\s+of\s+detection|detection\s+limit)",
+    re.IGNORECASE,
+)
+
+
+def _viral_loads(text: str) -> list[Mention]:
+    mentions = []
+    for pattern, fact in ((_DNA_ABOVE_ULN, "serology.hbv_dna"), (_RNA_ABOVE_ULN, "serology.hcv_rna")):
+        for match in pattern.finditer(text):
+            leaf = {"fact": fact, "op": "is_true", "text": _leaf_text(text, match.start(), match.end())}
+            mentions.append(Mention(match.start(), match.end(), leaf, "serology"))
+    return mentions
+
+
+_WINDOW_RE = re.compile(WINDOW, re.IGNORECASE)
+
+
+def _events(text: str) -> list[Mention]:
+    names = [
+        (match.start(), match.end(), _EVENT_NAMES[int((match.lastgroup or "n0")[1:])][1])
+        for match in _EVENT_NAME_RE.finditer(text)
+    ]
+    names = _merge_same(text, names)
+    mentions: list[Mention] = []
+    windows = list(_WINDOW_RE.finditer(text))
+    if len(windows) > 1:
+        return []
+    if windows and len(names) > 1:
+        return _events_sharing_window(text, names, windows[0])
+    for start, end, fact in names:
+        spec = fact_spec(fact)
+        if spec is None:
+            continue
+        is_boolean = spec.kind.value == "boolean"
+        leaf: Rule
+        span_end = end
+        if windows and not is_boolean:
+            found = windows[0]
+            between = text[end : found.start()]
+            if found.start() < end or _residual_words(between, []) != []:
+                return []
+            leaf = {"fact": fact, "op": "within", "window": window(found)}
+            span_end = found.end()
+        elif is_boolean:
+            if windows:
+                return []
+            leaf = {"fact": fact, "op": "is_true"}
+        else:
+            leaf = {"fact": fact, "op": "ever"}
+        negation = _EVENT_NEGATION.search(text[:start])
+        span_start = start
+        if negation is not None:
+            if len(names) != 1:
+                return []
+            leaf["text"] = _leaf_text(text, start, span_end)
+            rule: Rule = {"not": leaf, "text": _leaf_text(text, negation.start(), span_end)}
+            span_start = negation.start()
+        else:
+            leaf["text"] = _leaf_text(text, start, span_end)
+            rule = leaf
+        mentions.append(Mention(span_start, span_end, rule, "event"))
+        if windows:
+            mentions.append(Mention(windows[0].start(), windows[0].end(), {}, "none"))
+    return mentions
+
+
+_PREGNANCY_EXTRA = re.compile(
+    r"(?<![\w-])(?:females?|women|woman|female\s+(?:patients|subjects|participants))(?![\w-])", re.IGNORECASE
+)
+
+
+_COMMA_ONLY = re.compile(r"\s*,\s*")
+
+
+def _events_sharing_window(
+    text: str, names: list[tuple[int, int, str]], found: re.Match[str]
+) -> list[Mention]:
+    """"vaccination, B-cell targeted therapy within 4 weeks": the window covers a comma list.
+
+    Only a list joined by commas alone shares the window; "A or B within 6 months" is left
+    for review because the window may belong to B only.
+    """
+    gaps = [text[a[1] : b[0]] for a, b in zip(names, names[1:], strict=False)]
+    last_gap = text[names[-1][1] : found.start()]
+    if not all(_COMMA_ONLY.fullmatch(gap) for gap in gaps) or _residual_words(last_gap, []):
+        return []
+    mentions: list[Mention] = []
+    for start, end, fact in names:
+        spec = fact_spec(fact)
+        if spec is None or spec.kind.value != "event" or _EVENT_NEGATION.search(text[:start]):
+            return []
+        leaf = {
+            "fact": fact,
+            "op": "within",
+            "window": window(found),
+            "text": _leaf_text(text, start, end) + " " + _leaf_text(text, found.start(), found.end()),
+        }
+        mentions.append(Mention(start, end, leaf, "event"))
+    mentions.append(Mention(found.start(), found.end(), {}, "none"))
+    return mentions
+
+
+def _pregnancy(text: str) -> list[Mention]:
+    mentions: list[Mention] = []
+    tests = list(_PREGNANCY_TEST.finditer(text))
+    for match in tests:
+        leaf = {"fact": "pregnancy_test_positive", "op": "is_true", "text": _leaf_text(text, match.start(), match.end())}
+        mentions.append(Mention(match.start(), match.end(), leaf, "pregnancy"))
+    for pattern, fact in ((_PREGNANT, "pregnant"), (_LACTATING, "lactating")):
+        for match in pattern.finditer(text):
+            if any(m.start <= match.start() < m.end for m in mentions):
+                continue
+            leaf = {"fact": fact, "op": "is_true", "text": _leaf_text(text, match.start(), match.end())}
+            mentions.append(Mention(match.start(), match.end(), leaf, "pregnancy"))
+    if mentions:
+        mentions.extend(Mention(m.start(), m.end(), {}, "none") for m in _PREGNANCY_EXTRA.finditer(text))
+    return mentions
+
+
+_CLASSIFICATION = re.compile(
+    r"(?:(?:according\s+to|fulfill?(?:ing|s)?|meet(?:ing|s)?|as\s+defined\s+by|based\s+on)\s+)?(?:the\s+)?"
+    r"(?P<a>(?:19|20)\d\d)?\s*(?:the\s+)?(?P<orgs>(?:(?:American\s+College\s+of\s+Rheumatology\s*(?:\(ACR\))?|"
+    r"European\s+(?:League\s+Against\s+Rheumatism|Alliance\s+of\s+Associations\s+for\s+Rheumatology)\s*(?:\(EULAR\))?|"
+    r"ACR|EULAR|SLICC|ILAR|ACEG|AECG)\s*(?:/|and|-)?\s*){1,3})\s*(?P<b>(?:19|20)\d\d)?\s*"
+    r"(?:\w+\s+){0,3}?(?:revised\s+)?(?:classification|diagnostic)?\s*(?:criteria|standards?)(?:\s+for\s+[\w\s']{1,40})?",
+    re.IGNORECASE,
+)
+_ORG = re.compile(r"ACR|EULAR|SLICC|ILAR|ACEG|AECG|American\s+College|European\s+(?:League|Alliance)", re.IGNORECASE)
+_DIAGNOSIS_LEAD = re.compile(
+    r"(?:(?:a\s+)?(?:confirmed\s+|established\s+)?diagnosis\s+of|diagnosed\s+(?:with|as)|meet(?:s|ing)?\s+the|"
+    r"fulfill?(?:s|ing)?\s+the)",
+    re.IGNORECASE,
+)
+
+
+def _classification_label(match: re.Match[str]) -> str | None:
+    year = match.group("a") or match.group("b")
+    orgs = []
+    for org in _ORG.findall(match.group("orgs")):
+        short = org.upper()
+        if short.startswith("AMERICAN"):
+            short = "ACR"
+        elif short.startswith("EUROPEAN"):
+            short = "EULAR"
+        if short not in orgs:
+            orgs.append(short)
+    if year is None or not orgs:
+        return None
+    return f"{year} {'/'.join(orgs)}"
+
+
+_DISEASE_DURATION = re.compile(
+    r"(?:with\s+)?(?:a\s+)?(?:disease\s+history|disease\s+duration|history)\s*(?:of\s+)?"
+    r"(?:≥|>=|of\s+at\s+least|for\s+at\s+least|at\s+least|for\s+more\s+than|over)\s*"
+    rf"(?P<wnum>{COUNT})\s*(?P<wunit>months?|years?)(?:\s+(?:prior\s+to|before)\s+screening)?",
+    re.IGNORECASE,
+)
+
+
+def _diagnoses(text: str, kind: str) -> list[Mention]:
+    if kind == EXCLUSION:
+        return []
+    conditions = find_conditions(text)
+    if not conditions:
+        return []
+    first = conditions[0][0]
+    others = {c for c, _, _ in conditions} - {first}
+    if others and not (
+        re.search(r"\bincluding\b", text, re.IGNORECASE)
+        and all(condition_covers(first, other) for other in others)
+    ):
+        return []
+    lead = _DIAGNOSIS_LEAD.search(text)
+    classification = _CLASSIFICATION.search(text)
+    if lead is None and classification is None:
+        return []
+    condition_id = conditions[0][0]
+    spans = [(s, e) for _, s, e in conditions]
+    leaf: Rule = {"fact": "diagnosis", "op": "has", "value": [condition_id]}
+    mentions = [Mention(s, e, {}, "none") for s, e in spans]
+    if classification is not None:
+        label = _classification_label(classification)
+        if label is not None:
+            leaf["classification"] = [label]
+        mentions.append(Mention(classification.start(), classification.end(), {}, "none"))
+    if lead is not None:
+        mentions.append(Mention(lead.start(), lead.end(), {}, "none"))
+    including = re.search(r",?\s*\(?including\b", text, re.IGNORECASE)
+    if others and including is not None:
+        mentions.append(Mention(including.start(), including.end(), {}, "none"))
+    duration = _DISEASE_DURATION.search(text)
+    if duration is not None:
+        leaf["min_duration"] = window(duration)
+        mentions.append(Mention(duration.start(), duration.end(), {}, "none"))
+    start = min(m.start for m in mentions)
+    end = max(m.end for m in mentions)
+    leaf["text"] = _leaf_text(text, start, end)
+    mentions.append(Mention(start, start, leaf, "diagnosis"))
+    return mentions
+
+
+# ---------------------------------------------------------------------------------------------
+# Clauses
+# ---------------------------------------------------------------------------------------------
+
+_FINDERS: tuple[Callable[[str], list[Mention]], ...] = (_ages, _measures, _viral_loads, _booleans, _pregnancy, _events)
+_OR = re.compile(r"(?<![\w-])(?:or|and/or)(?![\w-])", re.IGNORECASE)
+
+
+def read_clause(text: str, kind: str) -> Rule | None:
+    """The rule of one clause when every word of it is understood; None otherwise."""
+    if not text.strip() or len(text) > MAX_CLAUSE_CHARS:
+        return None
+    body_start = 0
+    label = _LABEL.match(text)
+    if label is not None and not re.search(r"[<>≤≥=\d]", label.group(0)):
+        body_start = label.end()
+    body = text[body_start:]
+    mentions: list[Mention] = []
+    for finder in _FINDERS:
+        for mention in finder(body):
+            if any(m.start < mention.end and mention.start < m.end for m in mentions if m.end > m.start):
+                continue
+            mentions.append(mention)
+    mentions.extend(_diagnoses(body, kind))
+    rules = [m for m in mentions if m.rule]
+    if not rules:
+        return None
+    spans = [(m.start, m.end) for m in mentions]
+    rest = _residual_words(body, spans)
+    unknown = [w for w in rest if w not in _FILLER_WORDS]
+    if unknown:
+        return None
+    rules.sort(key=lambda m: m.start)
+    families = {m.family for m in rules}
+    has_or = "or" in rest
+    has_and = "and" in rest or "with" in rest
+    if len(rules) == 1:
+        return rules[0].rule
+    if kind == EXCLUSION and families <= {"event", "pregnancy"}:
+        # "psychiatric disorders and severe cognitive impairments": each excludes on its own.
+        return _unique("any", [m.rule for m in rules])
+    if has_or and has_and:
+        return _precedence(body, rules)
+    if has_or:
+        return _unique("any", [m.rule for m in rules])
+    if kind == EXCLUSION:
+        if families <= {"serology", "measure"}:
+            # "HBcAb positive and HBV DNA > ULN" needs both; "HIV, HCV" (commas) either.
+            return _unique("all" if has_and else "any", [m.rule for m in rules])
+        return None  # a mixed list in an exclusion is left for review
+    return _unique("all", [m.rule for m in rules])
+
+
+def _unique(mode: str, rules: list[Rule]) -> Rule:
+    """``{mode: rules}`` without repeated leaves; one rule alone stands for itself."""
+    seen: list[Rule] = []
+    for rule in rules:
+        key = {k: v for k, v in rule.items() if k != "text"}
+        if all({k: v for k, v in other.items() if k != "text"} != key for other in seen):
+            seen.append(rule)
+    return seen[0] if len(seen) == 1 else {mode: seen}
+
+
+def _precedence(body: str, rules: list[Mention]) -> Rule | None:
+    """"A or B with C" read as A or (B and C); only for test results, never disease lists."""
+    if {m.family for m in rules} - {"serology", "measure"}:
+        return None
+    groups: list[list[Rule]] = [[rules[0].rule]]
+    for before, after in zip(rules, rules[1:], strict=False):
+        gap = body[before.end : after.start]
+        if _OR.search(gap):
+            groups.append([after.rule])
+        else:
+            groups[-1].append(after.rule)
+    parts: list[Rule] = [g[0] if len(g) == 1 else {"all": g} for g in groups]
+    return {"any": parts}
