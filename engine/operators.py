@@ -46,7 +46,7 @@ def _evidence(leaf: Leaf, truth: Truth, reason: str, **extra: Any) -> Evidence:
 def _shown(value: FactValue) -> str:
     if isinstance(value.value, bool):
         return "positive / yes" if value.value else "negative / no"
-    if isinstance(value.value, float):
+    if isinstance(value.value, int | float):
         return format_quantity(value.value, value.unit)
     if isinstance(value.value, tuple):
         return ", ".join(value.value)
@@ -140,9 +140,11 @@ def _number(leaf: Leaf, facts: Facts) -> Evidence:
     if value is None:
         assert unknown is not None
         return unknown
-    assert isinstance(value.value, float)
+    raw = value.value
+    assert isinstance(raw, int | float)
+    assert not isinstance(raw, bool)
     threshold = cast(float | tuple[float, float], leaf.value)
-    compared = value.value
+    compared = float(raw)
     extra = _value_extra(value)
     described = f"{spec.label} {_shown(value)}"
     if leaf.unit == XULN:
@@ -155,7 +157,7 @@ def _number(leaf: Leaf, facts: Facts) -> Evidence:
                 missing_facts=(leaf.fact,),
                 **extra,
             )
-        compared = value.value / value.uln
+        compared = compared / value.uln
         assumed = ", assumed default" if value.uln_assumed else ", from the lab"
         described += (
             f" ({format_number(compared)} × ULN {format_quantity(value.uln, value.unit)}{assumed})"

@@ -100,7 +100,8 @@ def format_number(value: float) -> str:
     """A number without a trailing ".0" and with at most four significant decimals."""
     if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
         return str(int(value))
-    return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.6g}"
+    # Four significant digits for small values; large ones (viral loads) as whole numbers.
+    return f"{value:.4g}" if abs(value) < 1000 else f"{value:.0f}"
 
 
 def format_quantity(value: float, code: str) -> str:
