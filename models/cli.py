@@ -308,3 +308,8 @@ def run_import(args: argparse.Namespace, session_factory: SessionFactory) -> int
     report = import_files(session_factory, args.files)
     print("\n".join(format_import_report(report)))
     return EXIT_FAILURES if report.has_failures else EXIT_OK
+
+
+# Subcommands defined in their own modules register themselves when imported; they import this
+# module, so they are imported last, once the registry above exists.
+from models import match_cli  # noqa: E402, F401  (registers ``match``)

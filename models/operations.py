@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.util import CommandError
+from sqlalchemy.orm import defer
 
 from models.criteria_set import CriteriaSet, CriteriaSource, find_criteria_sets, save_criteria_set
 from models.database import (
@@ -33,7 +34,15 @@ from models.importer import (
     upsert_trial,
 )
 from models.referral import Referral, ReferralKind, add_referral, find_referrals
-from models.trial import Site, Trial, count_trials, find_all_trials, find_trial, utc_now
+from models.trial import (
+    TRIAL_CHILDREN,
+    Site,
+    Trial,
+    count_trials,
+    find_all_trials,
+    find_trial,
+    utc_now,
+)
 from resources import resource_path
 
 # ---------------------------------------------------------------------------------------------
@@ -154,7 +163,7 @@ class TrialDetail:
     source_file: str
     imported_at: dt.datetime
     trialmatch_source: str | None
-    source_json: str
+    source_json: str | None  # None in matching snapshots, which leave the raw record unread
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +348,7 @@ def _summary(trial: Trial) -> TrialSummary:
     )
 
 
-def _detail(trial: Trial) -> TrialDetail:
+def _detail(trial: Trial, *, with_source: bool = True) -> TrialDetail:
     return TrialDetail(
         summary=_summary(trial),
         official_title=trial.official_title,
@@ -381,7 +390,7 @@ def _detail(trial: Trial) -> TrialDetail:
         source_file=trial.source_file,
         imported_at=trial.imported_at,
         trialmatch_source=trial.trialmatch_source,
-        source_json=trial.source_json,
+        source_json=trial.source_json if with_source else None,
     )
 
 
@@ -389,6 +398,29 @@ def list_trials(session_factory: SessionFactory) -> tuple[TrialSummary, ...]:
     """Every trial with its sites and contacts, ordered by trial id."""
     with session_factory() as session:
         return tuple(_summary(trial) for trial in find_all_trials(session))
+
+
+def list_trial_details(session_factory: SessionFactory) -> tuple[TrialDetail, ...]:
+    """Every trial's details for matching, without the raw source record (kept unread)."""
+    with session_factory() as session:
+        trials = session.scalars(
+            sa.select(Trial)
+            .order_by(Trial.trial_id)
+            .options(*TRIAL_CHILDREN, defer(Trial.source_json))
+        ).all()
+        return tuple(_detail(trial, with_source=False) for trial in trials)
+
+
+def database_stamp(session_factory: SessionFactory) -> tuple[object, ...]:
+    """A cheap fingerprint that changes whenever trials or criteria sets change."""
+    with session_factory() as session:
+        trials = session.execute(
+            sa.select(sa.func.count(), sa.func.max(Trial.imported_at)).select_from(Trial)
+        ).one()
+        sets = session.execute(
+            sa.select(sa.func.count(), sa.func.max(CriteriaSet.updated_at)).select_from(CriteriaSet)
+        ).one()
+        return (*trials, *sets)
 
 
 def get_trial(session_factory: SessionFactory, trial_id: str) -> TrialDetail | None:
@@ -449,6 +481,13 @@ def get_criteria_sets(
     """The trial's stored criteria sets, curated first (empty when none is stored)."""
     with session_factory() as session:
         return tuple(_criteria_record(row) for row in find_criteria_sets(session, trial_id))
+
+
+def list_criteria_sets(session_factory: SessionFactory) -> tuple[CriteriaSetRecord, ...]:
+    """Every stored criteria set (one query, for matching many trials)."""
+    with session_factory() as session:
+        rows = session.scalars(sa.select(CriteriaSet).order_by(CriteriaSet.trial_id)).all()
+        return tuple(_criteria_record(row) for row in rows)
 
 
 # ---------------------------------------------------------------------------------------------

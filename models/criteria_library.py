@@ -1,0 +1,158 @@
+"""Where a trial's criteria come from: a reviewed set, the bundled curated file, or the parser."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.criteria import TrialCriteria
+from engine.loader import load_criteria
+from engine.parser import parse_criteria_text
+from resources import resource_path
+
+CRITERIA_FORMAT = "trialmatch-criteria/1"
+
+
+NO_CRITERIA_TEXT_CRITERION: dict[str, Any] = {
+    "id": "no-criteria-text",
+    "kind": "inclusion",
+    "text": "The registry record gives no eligibility criteria text; the study team decides.",
+    "rule": None,
+}
+
+
+class CriteriaSourceError(Exception):
+    """A criteria file or stored set that cannot be read at all (before rule validation)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CriteriaChoice:
+    """The criteria the engine uses for one trial, and where they came from.
+
+    Attributes:
+        origin: "reviewed" (a person confirmed or corrected them in the trial editor),
+            "curated" (bundled, hand-made), "automatic" (the parser's, stored at import) or
+            "parsed" (the parser's, made now because nothing was stored).
+        verified: False when the verdict rests on automatic rules nobody has confirmed.
+    """
+
+    criteria: TrialCriteria
+    origin: str
+    verified: bool
+
+    @property
+    def source(self) -> str:
+        """``curated`` or ``automatic``, as shown beside each criterion."""
+        return self.criteria.source
+
+
+def bundled_criteria_dir() -> Path:
+    return resource_path("criteria")
+
+
+def read_bundled_criteria(directory: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The bundled curated criteria files by trial id.
+
+    Raises CriteriaSourceError naming the file when one is not valid: the bundled files ship
+    with the app, so a broken one is a packaging error that must not pass silently.
+    """
+    directory = directory or bundled_criteria_dir()
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise CriteriaSourceError(f"{path.name}: cannot be read as JSON ({error})") from error
+        if not isinstance(data, dict) or data.get("format") != CRITERIA_FORMAT:
+            raise CriteriaSourceError(f"{path.name}: not a {CRITERIA_FORMAT} file")
+        trial_id = data.get("trial_id")
+        if not isinstance(trial_id, str) or not trial_id:
+            raise CriteriaSourceError(f"{path.name}: trial_id is missing")
+        found[trial_id] = data
+    return found
+
+
+class CriteriaLibrary:
+    """Chooses and compiles each trial's criteria once, then keeps them in memory.
+
+    A compiled set is reused until the stored set it came from changes (its ``stamp``), so a
+    re-match after a one-field edit never re-parses or re-loads rules.
+    """
+
+    def __init__(self, bundled: Mapping[str, dict[str, Any]] | None = None) -> None:
+        self._bundled = dict(bundled) if bundled is not None else read_bundled_criteria()
+        self._compiled: dict[tuple[str, str], CriteriaChoice] = {}
+
+    def has_bundled(self, trial_id: str) -> bool:
+        return trial_id in self._bundled
+
+    def choose(
+        self,
+        trial_id: str,
+        eligibility_text: str | None,
+        stored: Mapping[str, tuple[str, bool, str]],
+    ) -> CriteriaChoice:
+        """The criteria for ``trial_id``.
+
+        Args:
+            eligibility_text: the trial's criteria text, parsed when nothing better exists.
+            stored: the sets stored in the database by source ("curated" = reviewed by a
+                person in the trial editor, "automatic" = parsed at import), each as
+                (criteria JSON, verified, stamp).
+
+        Order: a verified set a person reviewed; the bundled curated file; a stored set
+        (automatic, unverified); the parser's reading of the text now.
+        """
+        reviewed = stored.get("curated")
+        if reviewed is not None:
+            return self._compile(trial_id, "reviewed", reviewed[2], reviewed[0], reviewed[1])
+        if trial_id in self._bundled:
+            return self._compile_dict(trial_id, "curated", "bundled", self._bundled[trial_id], True)
+        automatic = stored.get("automatic")
+        if automatic is not None:
+            return self._compile(trial_id, "automatic", automatic[2], automatic[0], automatic[1])
+        stamp = "text:" + hashlib.sha256((eligibility_text or "").encode()).hexdigest()
+        key = (trial_id, stamp)
+        cached = self._compiled.get(key)
+        if cached is not None:
+            return cached
+        parsed = parse_criteria_text(trial_id, eligibility_text or "")
+        if not parsed.get("criteria"):
+            # Nothing to read is not "no requirements": one review item says so plainly.
+            parsed = {**parsed, "criteria": [NO_CRITERIA_TEXT_CRITERION]}
+        return self._compile_dict(trial_id, "parsed", stamp, parsed, False)
+
+    def _compile(
+        self, trial_id: str, origin: str, stamp: str, criteria_json: str, verified: bool
+    ) -> CriteriaChoice:
+        key = (trial_id, f"{origin}:{stamp}")
+        cached = self._compiled.get(key)
+        if cached is not None:
+            return cached
+        try:
+            data = json.loads(criteria_json)
+        except json.JSONDecodeError as error:
+            raise CriteriaSourceError(
+                f"{trial_id}: stored {origin} criteria are not JSON ({error})"
+            ) from error
+        return self._compile_dict(trial_id, origin, stamp, data, verified)
+
+    def _compile_dict(
+        self, trial_id: str, origin: str, stamp: str, data: object, verified: bool
+    ) -> CriteriaChoice:
+        key = (trial_id, f"{origin}:{stamp}")
+        cached = self._compiled.get(key)
+        if cached is not None:
+            return cached
+        criteria = load_criteria(data)
+        if criteria.trial_id != trial_id:
+            raise CriteriaSourceError(
+                f"{trial_id}: the {origin} criteria are for {criteria.trial_id}, not this trial"
+            )
+        choice = CriteriaChoice(criteria, origin, verified)
+        self._compiled[key] = choice
+        return choice

@@ -1,0 +1,232 @@
+"""The match use case and the ``match`` command: database trials, criteria choice, ranking, JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.profile import profile_from_dict
+from models.criteria_set import CriteriaSource
+from models.database import SessionFactory
+from models.matching import Matcher, match_patient, registry_criteria
+from models.operations import (
+    OpenedDatabase,
+    get_trial,
+    import_files,
+    open_database,
+    store_criteria_set,
+)
+from models.profile_io import load_profile
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden"
+SCREENING = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> OpenedDatabase:
+    database = open_database(f"sqlite:///{tmp_path / 'seeded.sqlite3'}")
+    yield database  # type: ignore[misc]
+    database.engine.dispose()
+
+
+def _study(nct_id: str, criteria: str, **eligibility: Any) -> dict[str, Any]:
+    return {
+        "protocolSection": {
+            "identificationModule": {"nctId": nct_id, "briefTitle": f"Study {nct_id}"},
+            "statusModule": {"overallStatus": "RECRUITING"},
+            "eligibilityModule": {"eligibilityCriteria": criteria, **eligibility},
+        }
+    }
+
+
+def _adult_male(age: int = 40) -> dict[str, Any]:
+    return {
+        "format": "trialmatch-patient/1",
+        "patient": {"birth_date": f"{2026 - age - 1}-01-01", "sex": "male"},
+    }
+
+
+def test_golden_adult_sle_gets_the_expected_verdict_for_every_seed(seeded: OpenedDatabase) -> None:
+    expected = json.loads((GOLDEN / "expected.json").read_text(encoding="utf-8"))
+    profile = load_profile(GOLDEN / "adult_refractory_sle.json", today=SCREENING)
+    report = match_patient(seeded.session_factory, profile, screening_date=SCREENING)
+    verdicts = {item.trial_id: item.evaluation.verdict.value for item in report.trials}
+    wanted = {
+        trial_id: trial["verdict"]
+        for trial_id, trial in expected["patients"]["adult_refractory_sle"]["trials"].items()
+    }
+    assert verdicts == wanted
+    assert all(item.criteria_origin == "curated" for item in report.trials)
+
+
+def test_not_eligible_trials_rank_last(seeded: OpenedDatabase) -> None:
+    profile = load_profile(GOLDEN / "child_sle.json", today=SCREENING)
+    report = match_patient(seeded.session_factory, profile, screening_date=SCREENING)
+    ruled_out = [item.evaluation.verdict.value == "not_eligible" for item in report.trials]
+    assert ruled_out == sorted(ruled_out)
+    assert any(ruled_out)
+    assert not all(ruled_out)
+
+
+def test_registry_age_and_sex_apply_to_a_trial_without_curated_rules(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "study.json"
+    study = _study(
+        "NCT09000001",
+        "Inclusion Criteria:\n\n* Diagnosis of systemic lupus erythematosus\n",
+        minimumAge="18 Years",
+        maximumAge="65 Years",
+        sex="FEMALE",
+    )
+    path.write_text(json.dumps(study), encoding="utf-8")
+    assert not import_files(session_factory, [path]).failed
+
+    report = match_patient(
+        session_factory, profile_from_dict(_adult_male(), today=SCREENING), screening_date=SCREENING
+    )
+    (item,) = report.trials
+    assert item.criteria_origin == "parsed"
+    assert item.criteria_verified is False
+    statuses = {r.criterion_id: r.status.value for r in item.evaluation.criteria}
+    assert statuses["registry-sex"] == "violated"
+    assert statuses["registry-minimum-age"] == "satisfied"
+    assert statuses["registry-maximum-age"] == "satisfied"
+    assert item.evaluation.verdict.value == "not_eligible"
+
+
+def test_registry_ages_in_months_are_left_to_the_team(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(_study("NCT09000002", "", minimumAge="6 Months")), "utf-8")
+    import_files(session_factory, [path])
+    detail = get_trial(session_factory, "NCT09000002")
+    assert detail is not None
+    criteria = registry_criteria("NCT09000002", detail)
+    assert criteria is not None
+    (criterion,) = criteria.criteria
+    assert criterion.text == "Minimum age: 6 Months (registry record)"
+    report = match_patient(
+        session_factory, profile_from_dict(_adult_male(), today=SCREENING), screening_date=SCREENING
+    )
+    statuses = {r.criterion_id: r.status.value for r in report.trials[0].evaluation.criteria}
+    assert statuses["registry-minimum-age"] == "review"
+
+
+def test_a_reviewed_set_replaces_the_parsed_rules_and_the_matcher_notices(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "study.json"
+    path.write_text(
+        json.dumps(_study("NCT09000003", "Inclusion Criteria:\n\n* Anything\n")), "utf-8"
+    )
+    import_files(session_factory, [path])
+    matcher = Matcher(session_factory)
+    profile = profile_from_dict(_adult_male(), today=SCREENING)
+    first = matcher.match(profile, screening_date=SCREENING)
+    assert first.trials[0].criteria_origin == "parsed"
+
+    reviewed = {
+        "format": "trialmatch-criteria/1",
+        "trial_id": "NCT09000003",
+        "source": "curated",
+        "criteria": [
+            {
+                "id": "inc-1",
+                "kind": "inclusion",
+                "text": "Anything",
+                "rule": {"fact": "age_years", "op": ">=", "value": 50, "unit": "a"},
+            }
+        ],
+    }
+    store_criteria_set(
+        session_factory,
+        "NCT09000003",
+        CriteriaSource.CURATED,
+        json.dumps(reviewed),
+        verified=True,
+    )
+    second = matcher.match(profile, screening_date=SCREENING)
+    assert second.problems == ()
+    assert second.trials[0].criteria_origin == "reviewed"
+    assert second.trials[0].criteria_verified is True
+    assert second.trials[0].evaluation.verdict.value == "not_eligible"
+
+
+def test_closed_trials_are_hidden_and_counted(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    study = _study("NCT09000004", "")
+    study["protocolSection"]["statusModule"]["overallStatus"] = "COMPLETED"
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(study), "utf-8")
+    import_files(session_factory, [path])
+    profile = profile_from_dict(_adult_male(), today=SCREENING)
+    hidden = match_patient(session_factory, profile, screening_date=SCREENING)
+    assert hidden.trials == ()
+    assert hidden.hidden_closed == 1
+    shown = match_patient(session_factory, profile, screening_date=SCREENING, include_closed=True)
+    assert [item.trial_id for item in shown.trials] == ["NCT09000004"]
+
+
+def test_match_command_json_has_the_documented_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from main import main
+
+    monkeypatch.setenv("TRIALMATCH_SETTINGS", str(tmp_path / "settings.json"))
+    db = str(tmp_path / "cli.sqlite3")
+    patient = str(GOLDEN / "low_anc_sle.json")
+    assert main(["--db", db, "match", "--patient", patient, "--date", "2026-11-23", "--json"]) == 0
+    output = json.loads(capsys.readouterr().out)
+    assert output["screening_date"] == "2026-11-23"
+    assert {"trials", "ask_next"} <= output.keys()
+    trial = output["trials"][0]
+    assert {
+        "trial_id",
+        "nct_id",
+        "title",
+        "overall_status",
+        "verdict",
+        "near_miss",
+        "cohort",
+        "criteria",
+        "nearest_site",
+    } <= trial.keys()
+    criterion = trial["criteria"][0]
+    assert {"id", "kind", "cohort", "text", "result", "reason", "evidence"} <= criterion.keys()
+    results = {c["result"] for t in output["trials"] for c in t["criteria"]}
+    assert results <= {"satisfied", "violated", "unknown", "review", "not_applicable"}
+    near_misses = [t["trial_id"] for t in output["trials"] if t["near_miss"]]
+    assert near_misses, "the low-ANC patient is a near miss somewhere"
+
+
+def test_match_command_names_the_bad_field_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from main import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "format": "trialmatch-patient/1",
+                "patient": {"birth_date": "1980-01-01", "sex": "female"},
+                "labs": [
+                    {"analyte": "hemoglobin", "value": 5.4, "unit": "g/L", "date": "2026-11-01"}
+                ],
+            }
+        ),
+        "utf-8",
+    )
+    db = str(tmp_path / "cli.sqlite3")
+    assert main(["--db", db, "match", "--patient", str(bad)]) == 2
+    message = capsys.readouterr().err
+    assert "labs[0].value" in message
+    assert "g/dL" in message
