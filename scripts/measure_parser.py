@@ -21,7 +21,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.identity import local_trial_id  # noqa: E402
+from engine.identity import record_trial_id  # noqa: E402
 from engine.parser import parse_criteria  # noqa: E402
 from engine.parser.measure import EMPTY, Comparison, compare, unmatched  # noqa: E402
 
@@ -36,13 +36,7 @@ def seed_cases() -> list[tuple[str, str, dict[str, Any]]]:
     for path in sorted(TRIALS.glob("*.json")):
         study = json.loads(path.read_text(encoding="utf-8"))
         protocol = study.get("protocolSection", {})
-        identification = protocol.get("identificationModule", {})
-        sponsor = protocol.get("sponsorCollaboratorsModule", {}).get("leadSponsor", {})
-        trial_id = identification.get("nctId") or local_trial_id(
-            identification.get("orgStudyIdInfo", {}).get("id"),
-            identification.get("officialTitle") or identification.get("briefTitle"),
-            sponsor.get("name"),
-        )
+        trial_id = record_trial_id(protocol)
         text = protocol.get("eligibilityModule", {}).get("eligibilityCriteria", "")
         curated = CURATED / f"{trial_id}.json"
         if curated.exists():

@@ -35,7 +35,8 @@ _INLINE_ITEM = re.compile(r"(?<=[\s:;])(?:\d{1,2}\)|\(\d{1,2}\)|[A-H]\.)(?=\s)")
 _LEADING_OR = re.compile(r"^\s*(?:or|and/or)\s+", re.IGNORECASE)
 _LEADING_AND = re.compile(r"^\s*and\s+", re.IGNORECASE)
 _EXCEPTION = re.compile(
-    r"^\s*(?:excluding|except|unless|other\s+than|not\s+applicable|does\s+not\s+apply)|"
+    r"^\s*(?:excluding|except|unless|other\s+than|not\s+applicable|does\s+not\s+apply|or)\b|"
+    r"\b(?:for|in)\s+(?:patients|subjects|participants|those)\s+with\b|"
     r"\b(?:is|are)\s+exc?luded\b|\bdue\s+to\b",
     re.IGNORECASE,
 )
@@ -153,7 +154,7 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
     exceptions: list[Rule] = []
     for start, end in groups:
         inner = text[start + 1 : end - 1]
-        if _only_detail(inner, main):
+        if _only_detail(inner, main, kind):
             continue
         gilbert = _GILBERT.match(inner)
         if gilbert is not None and "fact" in main:
@@ -187,9 +188,13 @@ _DETAIL = re.compile(
 )
 
 
-def _only_detail(inner: str, main: Rule) -> bool:
+def _only_detail(inner: str, main: Rule, kind: str) -> bool:
     """Parenthetical remarks that only describe what the main part already says."""
     if _DETAIL.search(inner):
+        return True
+    if kind == EXCLUSION and _EXAMPLES.match(inner) and "fact" in main:
+        # "severe arrhythmias (including ventricular tachycardia, etc.)": examples of what the
+        # main part already excludes.
         return True
     if main.get("fact") == "diagnosis" and re.match(r"\s*including\b", inner, re.IGNORECASE):
         named = [c for c, _, _ in find_conditions(inner)]
@@ -217,6 +222,8 @@ def _pieces(text: str, cuts: list[tuple[int, int]]) -> list[str]:
     return [p for p in (piece.strip(" ,.;") for piece in pieces) if p]
 
 
+_EXAMPLES = re.compile(r"\s*(?:including|such\s+as|e\.g\.|for\s+example)\b", re.IGNORECASE)
+_GILBERT_HINT = re.compile(r"Gilbert", re.IGNORECASE)
 _COMMA = re.compile(r",\s+(?:and\s+)?")
 
 
@@ -228,6 +235,16 @@ def _read_split(text: str, kind: str) -> Rule:
     names a treatment or history without the time window a sibling part carries is left for
     review: "A or B within 6 months" may mean A within 6 months too.
     """
+    comma_cuts = _top_level_cuts(text, _COMMA)
+    if comma_cuts and sum(
+        1 for s, e in _parentheticals(text) if _EXCEPTION.search(text[s:e]) or _GILBERT_HINT.search(text[s:e])
+    ):
+        # Exceptions in brackets belong to the part just before them:
+        # "ALT ≤ 3×ULN (excluding ...), TBIL ≤ 1.5×ULN (or ≤ 3.0×ULN for ... Gilbert syndrome)".
+        pieces = _pieces(text, comma_cuts)
+        rules = [_read_with_parentheses(piece, kind) for piece in pieces]
+        if any("review" not in rule for rule in rules):
+            return {"any" if kind == EXCLUSION else "all": rules}
     whole = _read_with_parentheses(text, kind)
     if "review" not in whole:
         return whole

@@ -87,7 +87,7 @@ POWER = r"(?:[x×*]\s*10\s*(?:\^|\*\*?)?\s*(?P<exp>\d{1,2}|[⁰¹²³⁴⁵⁶�
 UNIT = (
     r"(?P<unit>ml/min(?:ute)?/1\.73\s*m(?:2|²|\^2)|ml/min(?:ute)?|g/dl|g/l|mg/dl|mg/l|[µμu]mol/l|"
     r"mmol/l|(?:cells\s*)?/\s*(?:[µμu]l|mm3|mm³|mcl)|per\s*/?\s*[µμu]l|[ui]u/l|iu/ml|g/g|mg/g|"
-    r"mg/mmol|g/24\s*h(?:ours?)?|g/d(?:ay)?|mg/kg/d(?:ay)?|mg/d(?:ay)?|%|seconds?|sec|s)(?![A-Za-z])"
+    r"mg/mmol|g/24\s*h(?:ours?)?|g/d(?:ay)?|mg/kg/d(?:ay)?|mg/d(?:ay)?|%|seconds?|sec|s|g|mg)(?![A-Za-z/])"
 )
 VALUE = rf"(?P<num>{NUMBER})\s*(?:{POWER}|(?P<uln>{ULN})|{UNIT})?"
 
@@ -136,12 +136,14 @@ def quantity(fact: str, match: re.Match[str], *, has_uln: bool) -> Quantity | No
     unit = match.group("unit")
     if unit is None:
         return Quantity(value, None)
-    spelled = re.sub(r"\s+", "", unit)
+    spelled = re.sub(r"\s+", "", unit).replace("³", "3")
     lowered = spelled.casefold()
     if lowered.startswith(("cells", "per")):
         spelled = "/" + spelled.lstrip("cellsCELLSperPER").lstrip("/")
     if spelled.casefold() == "/mcl":
         spelled = "/uL"
+    if fact == "lab.urine_protein_24h" and spelled in ("g", "mg"):
+        spelled += "/d"  # "24-hour urine protein > 1.0 g": the amount per day
     if spelled.casefold().startswith("ml/min"):
         spelled = "mL/min/1.73m2" if "1.73" in spelled else "mL/min"
     code = resolve_unit(fact, spelled)
@@ -154,7 +156,7 @@ WINDOW = (
     rf"(?P<wnum>{COUNT})\s*{WINDOW_UNIT}"
     r"(?:\s+(?:prior\s+to|before|of|preceding)\s+(?:the\s+)?(?:first\s+)?"
     r"(?:screening|enrol(?:l)?ment|randomi[sz]ation|study\s+entry|baseline|inclusion|"
-    r"the\s+study|study\s+start|dosing|first\s+dose|signing\s+(?:the\s+)?informed\s+consent)"
+    r"the\s+study|study\s+start|dosing|first\s+dose|examination|signing\s+(?:the\s+)?informed\s+consent)"
     r"(?:\s+visit)?)?"
 )
 

@@ -55,7 +55,8 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     (r"aspartate\s+(?:amino)?transaminase|aspartate\s+aminotransferase|AST|SGOT", "lab.ast"),
     (r"(?:serum\s+)?total\s+bilirubin|TBIL|T-?BIL|bilirubin", "lab.bilirubin_total"),
     (r"creatinine\s+clearance(?:\s+rate)?|CrCl|CLcr", "derived.crcl"),
-    (r"estimated\s+glomerular\s+filtration\s+rate|eGFR", "derived.egfr"),
+    (r"estimated\s+glomerular\s+filtration\s+rate|estimated\s+GFR|eGFR", "derived.egfr"),
+    (r"(?:body\s+)?weight", "weight_kg"),
     (r"(?:serum\s+)?creatinine(?!\s+(?:clearance|ratio))|Scr|Cr", "lab.creatinine"),
     (r"international\s+(?:normali[sz]ed|standard(?:i[sz]ed)?)\s+ratio|INR", "lab.inr"),
     (r"activated\s+partial\s+thromboplastin\s+time|a?PTT|APTT", "lab.aptt"),
@@ -101,7 +102,7 @@ _NUMERIC_NAME_RE = _alternation(_NUMERIC_NAMES)
 _BOOLEAN_NAMES: tuple[tuple[str, str], ...] = (
     (r"hepatitis\s+B\s+surface\s+antigen|HBV\s+surface\s+antigen|HBsAg", "serology.hbsag"),
     (r"hepatitis\s+B\s+core\s+antibod(?:y|ies)|HBV\s+core\s+antibod(?:y|ies)|anti-?HBc|HBcAb", "serology.hbcab"),
-    (r"(?:hepatitis\s+C\s+virus\s+(?:\(HCV\)\s+)?|HCV\s+)antibod(?:y|ies)|anti-?HCV|HCV\s*Ab", "serology.hcv_ab"),
+    (r"(?:hepatitis\s+C(?:\s+virus)?\s+(?:\(HCV\)\s+)?|HCV\s+)antibod(?:y|ies)|anti-?HCV|HCV\s*Ab", "serology.hcv_ab"),
     (r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+C\s+virus\s+(?:\(HCV\)\s+)?|HCV\s+)RNA", "serology.hcv_rna"),
     (r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+B\s+virus\s+(?:\(HBV\)\s+)?|HBV\s+)DNA", "serology.hbv_dna"),
     (r"human\s+immunodeficiency\s+virus(?:\s+\(HIV\))?(?:\s+antibod(?:y|ies))?|HIV(?:\s+antibod(?:y|ies))?(?:\s+test(?:ing)?)?", "serology.hiv"),
@@ -131,7 +132,7 @@ _NEGATIVE = re.compile(r"(?<![\w-])(?:negative|not\s+detected|undetectable|non-?
 # History and treatment events: (pattern, fact, boolean fact?) — BOOLEAN facts get is_true.
 _EVENT_NAMES: tuple[tuple[str, str], ...] = (
     (r"(?:any\s+)?malignan(?:cy|cies|t\s+(?:disease|tumou?r)s?)|cancer", "history.malignancy"),
-    (r"(?:major\s+|solid\s+)?organ\s+transplant(?:ation)?s?", "treatment.organ_transplant"),
+    (r"(?:major\s+|solid\s+)?organ\s+transplant(?:ation)?s?|(?:heart|kidney|renal|liver|lung)\s+transplant(?:ation)?s?", "treatment.organ_transplant"),
     (r"(?:allogeneic\s+|autologous\s+)?(?:ha?ematopoietic\s+)?stem\s+cell(?:\s*/\s*bone\s+marrow)?\s+transplant(?:ation)?|HSCT|bone\s+marrow\s+transplant(?:ation)?", "treatment.hsct"),
     (r"CAR[-\s]?T(?:[-\s]cells?)?(?:\s+(?:cell\s+)?(?:therapy|treatment|infusion))?|chimeric\s+antigen\s+receptor\s+T[-\s]cells?(?:\s+therapy)?", "treatment.car_t"),
     (r"angina(?:\s+pectoris)?", "history.angina"),
@@ -144,7 +145,7 @@ _EVENT_NAMES: tuple[tuple[str, str], ...] = (
     (r"(?:severe\s+)?(?:drug\s+allerg(?:y|ies)|allerg(?:y|ies)\s+to\s+drugs)", "history.severe_drug_allergy"),
     (r"psychiatric\s+(?:disorders?|diseases?|illness)|severe\s+cognitive\s+impairments?", "history.psychiatric"),
     (r"Gilbert(?:'s|’s)?\s+syndrome", "history.gilbert"),
-    (r"(?:≥\s*)?grade\s*(?:≥\s*)?(?:2|II)(?:\s+or\s+(?:higher|above))?\s+(?:acute\s+)?(?:GVHD|graft[-\s]versus[-\s]host\s+disease)", "history.gvhd"),
+    (r"grade\s*(?:≥\s*)?(?:2|II)(?:\s+or\s+(?:higher|above))?\s+(?:acute\s+)?(?:GVHD|graft[-\s]versus[-\s]host\s+disease)", "history.gvhd"),
     (r"live\s+(?:attenuated\s+)?vaccines?|live\s+vaccination", "treatment.live_vaccine"),
     (r"vaccination|vaccines?", "treatment.vaccine"),
     (r"B[-\s]cell[-\s]targeted\s+therap(?:y|ies)", "treatment.b_cell_targeted"),
@@ -176,12 +177,13 @@ _PREGNANCY_TEST = re.compile(
 _FILLER_PHRASES = re.compile(
     r"(?<![\w-])(?:a\s+)?history\s+of|at\s+the\s+time\s+of\s+(?:screening|signing\s+(?:the\s+)?informed\s+consent(?:\s+form)?)|"
     r"(?:during|in)\s+the\s+screening\s+(?:period|phase|stage)|at\s+(?:the\s+)?screening(?:\s+(?:stage|visit))?|"
-    r"at\s+baseline|previous\s+or\s+concurrent|presence\s+of|evidence\s+of|suffering\s+from|"
+    r"at\s+baseline|previous\s+or\s+concurrent|[≥>]=?\s*(?=grade)|presence\s+of|evidence\s+of|suffering\s+from|"
     r"combined\s+with|the\s+following|is\s+satisfied|are\s+satisfied|must\s+be|should\s+be|"
     r"calculated\s+by\s+(?:the\s+)?Cockcroft[-\s/]*Gault(?:\s+formula)?|\(\s*Cockcroft[-\s/]*Gault\s*\)|"
     r"measured\s+by\s+pulse\s+oximet(?:er|ry)|in\s+room\s+air|on\s+room\s+air|"
     r"of\s+(?:the\s+)?predicted(?:\s+value)?|predicted|"
-    r"total\s+score|points?|pts|score|(?:confirmed|determined|detected|measured)\s+by\s+flow\s+cytometry|"
+    r"total\s+score|points?|pts|score|(?:as\s+)?(?:assessed|measured|determined|documented)\s+by\s+"
+    r"(?:echocardiography|echocardiogram|MUGA|cardiac\s+MRI|any\s+imaging\s+method)|(?:confirmed|determined|detected|measured)\s+by\s+flow\s+cytometry|"
     r"(?:have\s+)?participated\s+in|participation\s+in|indicating\s+active\s+(?:disease|vasculitis)|"
     r"(?:A\s+)?total\s+of\s+\d+\s+points|\(\s*total\s+\d+\s+points\s*\)|\(\s*a\s+total\s+score\s+of\s+\d+\s+points\s*\)",
     re.IGNORECASE,
@@ -200,6 +202,7 @@ _FILLER_WORDS = frozenset(
     bone marrow liver renal kidney cardiac lung coagulation hematologic haematologic haematological
     hematological organ organs major main laboratory lab values important basic basically
     also both suffer suffers from presence existing existence
+    adults adult children adolescents paediatric pediatric
     """.split()
 )
 _WORD = re.compile(r"[^\W_]+|[<>≤≥=%]|\d+", re.UNICODE)
@@ -275,8 +278,8 @@ def _name_matches(text: str) -> list[tuple[int, int, str]]:
 
 
 _BETWEEN_NAME_AND_VALUE = re.compile(
-    r"(?:\s*(?:\([^()]{0,60}\)|count|counts|level|levels|value|in\s+serum|of\s+serum|serum|rate|"
-    r"score|scores|total\s+score|test|must\s+be|should\s+be|is|are|of|be|:|,)){0,6}\s*",
+    r"(?:\s*(?:\([^()]{0,60}\)|(?:count|counts|level|levels|value|in\s+serum|of\s+serum|serum|rate|"
+    r"score|scores|total\s+score|test|must\s+be|should\s+be|is|are|of|be)(?![\w-])|:|,)){0,6}\s*",
     re.IGNORECASE,
 )
 _THRESHOLD = re.compile(COMPARATOR + r"\s*" + VALUE, re.IGNORECASE)
@@ -284,18 +287,24 @@ _RANGE = re.compile(
     r"(?:of\s+)?(?P<low>\d+(?:\.\d+)?)\s*(?:-|–|to|or)\s*(?P<high>\d+(?:\.\d+)?)(?![\d.])", re.IGNORECASE
 )
 _AND_NAME = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:and|&|/)\s*", re.IGNORECASE)
+_OR_NAME = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?or\s*", re.IGNORECASE)
 
 
-def _measures(text: str) -> list[Mention]:
+def _measures(text: str, kind: str) -> list[Mention]:
     mentions: list[Mention] = []
     names = _name_matches(text)
     index = 0
     while index < len(names):
-        # Names sharing one threshold: "AST and ALT ≤ 3.0 ULN".
+        # Names sharing one threshold: "AST and ALT ≤ 3.0 ULN" (all); in an exclusion also
+        # "ALT or AST > 3 × ULN" (either excludes). "INR or APTT ≤ 1.5" in an inclusion is not
+        # read: whether both or one must hold is not said.
         chain = [names[index]]
+        joiner = _AND_NAME
         while index + len(chain) < len(names):
             gap = text[chain[-1][1] : names[index + len(chain)][0]]
-            if _AND_NAME.fullmatch(gap) is None:
+            if len(chain) == 1 and kind == EXCLUSION and _OR_NAME.fullmatch(gap):
+                joiner = _OR_NAME
+            if joiner.fullmatch(gap) is None:
                 break
             chain.append(names[index + len(chain)])
         start, name_end, _ = chain[0][0], chain[-1][1], chain[-1][2]
@@ -309,7 +318,8 @@ def _measures(text: str) -> list[Mention]:
         mention_text = _leaf_text(text, start, end)
         for leaf in leaves:
             leaf["text"] = mention_text
-        rule: Rule = leaves[0] if len(leaves) == 1 else {"all": leaves, "text": mention_text}
+        mode = "any" if joiner is _OR_NAME else "all"
+        rule: Rule = leaves[0] if len(leaves) == 1 else {mode: leaves, "text": mention_text}
         mentions.append(Mention(start, end, rule, "measure"))
         index += len(chain)
     return mentions
@@ -443,25 +453,52 @@ def _booleans(text: str) -> list[Mention]:
     return mentions
 
 
+_ECG_NORMAL = re.compile(
+    r"(?:with\s+)?no\s+(?:obvious\s+|significant\s+|clinically\s+significant\s+|major\s+)?"
+    r"abnormalit(?:y|ies)\s+(?:in|on|of)\s+(?:the\s+)?(?:electrocardiogram|ECG)",
+    re.IGNORECASE,
+)
+_ECG_ABNORMAL = re.compile(
+    r"(?:clinically\s+significant|obvious|significant)\s+(?:electrocardiogram|ECG)\s+abnormalit(?:y|ies)",
+    re.IGNORECASE,
+)
+
+
+def _ecg(text: str) -> list[Mention]:
+    mentions = []
+    for pattern, op in ((_ECG_NORMAL, "is_false"), (_ECG_ABNORMAL, "is_true")):
+        for match in pattern.finditer(text):
+            leaf = {"fact": "marker.ecg_abnormal", "op": op, "text": _leaf_text(text, match.start(), match.end())}
+            mentions.append(Mention(match.start(), match.end(), leaf, "serology"))
+    return mentions
+
+
 _DNA_ABOVE_ULN = re.compile(
     r"(?:(?:peripheral\s+blood\s+)?(?:hepatitis\s+B\s+virus\s+\(HBV\)\s+|HBV\s+)DNA(?:\s+titers?)?)\s*"
     r"(?:>|greater\s+than|above|exceeding|higher\s+than)\s*(?:the\s+)?(?:ULN|upper\s+limit\s+of\s+normal|"
-    r"normal\s+reference\s+(?:value\s+)?range|normal\s+range|lower\s+limit\s+of\s+detection|detection\s+limit)",
+    r"normal\s+reference\s+(?:value\s+)?range|normal\s+range)",
     re.IGNORECASE,
 )
 _RNA_ABOVE_ULN = re.compile(
     r"(?:(?:peripheral\s+blood\s+)?(?:hepatitis\s+C\s+virus\s+\(HCV\)\s+|HCV\s+)RNA(?:\s+titers?)?)\s*"
     r"(?:>|greater\s+than|above|exceeding|higher\s+than)\s*(?:the\s+)?(?:ULN|upper\s+limit\s+of\s+normal|"
-    r"normal\s+reference\s+(?:value\s+)?range|normal\s+range|lower\s+limit\s+of\s+detection|detection\s+limit)",
+    r"normal\s+reference\s+(?:value\s+)?range|normal\s+range)",
     re.IGNORECASE,
 )
 
 
 def _viral_loads(text: str) -> list[Mention]:
     mentions = []
-    for pattern, fact in ((_DNA_ABOVE_ULN, "serology.hbv_dna"), (_RNA_ABOVE_ULN, "serology.hcv_rna")):
+    for pattern, fact in ((_DNA_ABOVE_ULN, "lab.hbv_dna"), (_RNA_ABOVE_ULN, "lab.hcv_rna")):
         for match in pattern.finditer(text):
-            leaf = {"fact": fact, "op": "is_true", "text": _leaf_text(text, match.start(), match.end())}
+            # "HBV DNA > ULN", "titer greater than the normal reference value range".
+            leaf = {
+                "fact": fact,
+                "op": ">",
+                "value": 1,
+                "unit": "xULN",
+                "text": _leaf_text(text, match.start(), match.end()),
+            }
             mentions.append(Mention(match.start(), match.end(), leaf, "serology"))
     return mentions
 
@@ -657,7 +694,9 @@ def _diagnoses(text: str, kind: str) -> list[Mention]:
 # Clauses
 # ---------------------------------------------------------------------------------------------
 
-_FINDERS: tuple[Callable[[str], list[Mention]], ...] = (_ages, _measures, _viral_loads, _booleans, _pregnancy, _events)
+_FINDERS: tuple[Callable[[str], list[Mention]], ...] = (
+    _ages, _ecg, _viral_loads, _booleans, _pregnancy, _events,
+)
 _OR = re.compile(r"(?<![\w-])(?:or|and/or)(?![\w-])", re.IGNORECASE)
 
 
@@ -671,7 +710,7 @@ def read_clause(text: str, kind: str) -> Rule | None:
         body_start = label.end()
     body = text[body_start:]
     mentions: list[Mention] = []
-    for finder in _FINDERS:
+    for finder in (_ages, lambda part: _measures(part, kind), *_FINDERS[1:]):
         for mention in finder(body):
             if any(m.start < mention.end and mention.start < m.end for m in mentions if m.end > m.start):
                 continue
