@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from engine.facts import fact_spec
+from engine.parser.mentions import find_conditions
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
 from engine.parser.split import EXCLUSION
-from engine.facts import fact_spec
-from engine.parser.mentions import find_conditions
 from engine.vocabulary import condition_covers
 
 # Criteria whose parts are alternatives or conditions in words the reader cannot structure:
@@ -41,9 +41,12 @@ _EXCEPTION = re.compile(
     re.IGNORECASE,
 )
 _GILBERT = re.compile(
-    r"^\s*(?:or\s+)?" + COMPARATOR + r"\s*" + VALUE
-    + r"\s+(?:for|in)\s+(?:subjects|patients|participants|those)\s+with\s+(?:documented\s+|known\s+)?"
-    r"Gilbert(?:'s|’s)?\s+(?:syndrome|disease)\s*$",
+    r"^\s*(?:or\s+)?"
+    + COMPARATOR
+    + r"\s*"
+    + VALUE
+    + r"\s+(?:for|in)\s+(?:subjects|patients|participants|those)\s+with\s+"
+    r"(?:documented\s+|known\s+)?Gilbert(?:'s|’s)?\s+(?:syndrome|disease)\s*$",
     re.IGNORECASE,
 )
 
@@ -74,9 +77,7 @@ def _clauses(text: str, start: int) -> list[_Clause]:
             depth += 1
         elif char in ")）]":
             depth = max(0, depth - 1)
-        elif depth == 0 and char in ";；\n。":
-            cuts.append(index + 1)
-        elif (
+        elif (depth == 0 and char in ";；\n。") or (
             depth == 0
             and char == "."
             and index + 2 < len(text)
@@ -141,9 +142,7 @@ def _count(rule: Rule | None) -> tuple[int, int]:
 
 def _read_with_parentheses(text: str, kind: str) -> Rule:
     """A clause's rule, with its parenthetical remarks read as exceptions or extra parts."""
-    groups = [
-        (s, e) for s, e in _parentheticals(text) if len(text[s + 1 : e - 1].split()) > 2
-    ]
+    groups = [(s, e) for s, e in _parentheticals(text) if len(text[s + 1 : e - 1].split()) > 2]
     main_text = text
     for start, end in groups:
         main_text = main_text[:start] + " " * (end - start) + main_text[end:]
@@ -173,10 +172,7 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
     if exceptions:
         # Inclusion: the threshold holds, or the stated exception applies.
         # Exclusion: what excludes, unless the stated exception applies.
-        if kind == EXCLUSION:
-            rule = {"all": [rule, *exceptions]}
-        else:
-            rule = {"any": [rule, *exceptions]}
+        rule = {"all" if kind == EXCLUSION else "any": [rule, *exceptions]}
     return rule
 
 
@@ -237,7 +233,9 @@ def _read_split(text: str, kind: str) -> Rule:
     """
     comma_cuts = _top_level_cuts(text, _COMMA)
     if comma_cuts and sum(
-        1 for s, e in _parentheticals(text) if _EXCEPTION.search(text[s:e]) or _GILBERT_HINT.search(text[s:e])
+        1
+        for s, e in _parentheticals(text)
+        if _EXCEPTION.search(text[s:e]) or _GILBERT_HINT.search(text[s:e])
     ):
         # Exceptions in brackets belong to the part just before them:
         # "ALT ≤ 3×ULN (excluding ...), TBIL ≤ 1.5×ULN (or ≤ 3.0×ULN for ... Gilbert syndrome)".
@@ -285,7 +283,13 @@ def _gilbert_alternative(main: Rule, match: re.Match[str], inner: str) -> Rule |
     if amount is None or amount.unit is None:
         return None
     value = int(amount.value) if amount.value == int(amount.value) else amount.value
-    leaf = {"fact": main["fact"], "op": op, "value": value, "unit": amount.unit, "text": inner.strip()}
+    leaf = {
+        "fact": main["fact"],
+        "op": op,
+        "value": value,
+        "unit": amount.unit,
+        "text": inner.strip(),
+    }
     gilbert = {"fact": "history.gilbert", "op": "ever", "text": "Gilbert syndrome"}
     return {"all": [gilbert, leaf]}
 

@@ -140,9 +140,7 @@ def _overlap(left: list[str], right: list[str]) -> float:
     return common / len(shorter)
 
 
-def align(
-    parsed: list[Mapping[str, Any]], reference: list[Mapping[str, Any]]
-) -> list[int | None]:
+def align(parsed: list[Mapping[str, Any]], reference: list[Mapping[str, Any]]) -> list[int | None]:
     """For each parsed criterion, the index of the reference criterion it stands for."""
     reference_words = [_words(str(c.get("text", ""))) for c in reference]
     result: list[int | None] = []
@@ -184,7 +182,9 @@ def compare(parsed: Mapping[str, Any], reference: Mapping[str, Any]) -> Comparis
     return Comparison(parsed_total, matched, reference_total, matched, len(parsed_criteria), review)
 
 
-def unmatched(parsed: Mapping[str, Any], reference: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+def unmatched(
+    parsed: Mapping[str, Any], reference: Mapping[str, Any]
+) -> tuple[list[str], list[str]]:
     """Descriptions of parsed leaves without a match and reference leaves never matched."""
     parsed_criteria = list(parsed.get("criteria", []))
     reference_criteria = list(reference.get("criteria", []))

@@ -47,15 +47,37 @@ _WORD_COMPARATORS: tuple[tuple[str, str], ...] = (
     ("under", "<"),
 )
 _SYMBOL_COMPARATORS: dict[str, str] = {
-    "≥": ">=", "≧": ">=", "⩾": ">=", ">=": ">=", "=>": ">=", "> =": ">=",
-    "≤": "<=", "≦": "<=", "⩽": "<=", "<=": "<=", "=<": "<=", "< =": "<=",
-    ">": ">", "<": "<", "=": "==",
+    "≥": ">=",
+    "≧": ">=",
+    "⩾": ">=",
+    ">=": ">=",
+    "=>": ">=",
+    "> =": ">=",
+    "≤": "<=",
+    "≦": "<=",
+    "⩽": "<=",
+    "<=": "<=",
+    "=<": "<=",
+    "< =": "<=",
+    ">": ">",
+    "<": "<",
+    "=": "==",
 }
 _SUFFIX_COMPARATORS: tuple[tuple[str, str], ...] = (
-    ("or more", ">="), ("or greater", ">="), ("or above", ">="), ("or higher", ">="),
-    ("or over", ">="), ("and above", ">="), ("and over", ">="), ("or older", ">="),
-    ("or less", "<="), ("or fewer", "<="), ("or below", "<="), ("or lower", "<="),
-    ("and below", "<="), ("or younger", "<="),
+    ("or more", ">="),
+    ("or greater", ">="),
+    ("or above", ">="),
+    ("or higher", ">="),
+    ("or over", ">="),
+    ("and above", ">="),
+    ("and over", ">="),
+    ("or older", ">="),
+    ("or less", "<="),
+    ("or fewer", "<="),
+    ("or below", "<="),
+    ("or lower", "<="),
+    ("and below", "<="),
+    ("or younger", "<="),
 )
 
 COMPARATOR = (
@@ -70,9 +92,23 @@ SUFFIX = (
 )
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "sixty": 60, "ninety": 90,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "sixty": 60,
+    "ninety": 90,
 }
 COUNT = r"(?:\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")"
 
@@ -83,7 +119,10 @@ ULN = (
     r"(?:ULN|upper\s+limits?\s+(?:of\s+)?(?:the\s+)?normal(?:\s+(?:range|value))?"
     r"(?:\s*\(\s*ULN\s*\))?)"
 )
-POWER = r"(?:[x×*]\s*10\s*(?:\^|\*\*?)?\s*(?P<exp>\d{1,2}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})\s*(?:cells\s*)?/\s*(?P<per>L|l|µL|μL|uL|mm3|mm³))"
+POWER = (
+    r"(?:[x×*]\s*10\s*(?:\^|\*\*?)?\s*(?P<exp>\d{1,2}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})"
+    r"\s*(?:cells\s*)?/\s*(?P<per>L|l|µL|μL|uL|mm3|mm³))"
+)
 UNIT = (
     r"(?P<unit>ml/min(?:ute)?/1\.73\s*m(?:2|²|\^2)|ml/min(?:ute)?|g/dl|g/l|mg/dl|mg/l|[µμu]mol/l|"
     r"mmol/l|(?:cells\s*)?/\s*(?:[µμu]l|mm3|mm³|mcl)|per\s*/?\s*[µμu]l|[ui]u/l|iu/ml|g/g|mg/g|"
@@ -137,9 +176,7 @@ def quantity(fact: str, match: re.Match[str], *, has_uln: bool) -> Quantity | No
     if unit is None:
         return Quantity(value, None)
     spelled = re.sub(r"\s+", "", unit).replace("³", "3")
-    lowered = spelled.casefold()
-    if lowered.startswith(("cells", "per")):
-        spelled = "/" + spelled.lstrip("cellsCELLSperPER").lstrip("/")
+    spelled = re.sub(r"^(?:cells|per)/?", "/", spelled, flags=re.IGNORECASE)
     if spelled.casefold() == "/mcl":
         spelled = "/uL"
     if fact == "lab.urine_protein_24h" and spelled in ("g", "mg"):

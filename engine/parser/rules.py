@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from engine.facts import fact_spec
-from engine.vocabulary import condition_covers
 from engine.parser.mentions import find_conditions
 from engine.parser.quantities import (
     COMPARATOR,
@@ -17,12 +17,12 @@ from engine.parser.quantities import (
     VALUE,
     WINDOW,
     comparator,
-    number,
     quantity,
     suffix_comparator,
     window,
 )
 from engine.parser.split import EXCLUSION
+from engine.vocabulary import condition_covers
 
 Rule = dict[str, Any]
 
@@ -62,13 +62,19 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     (r"activated\s+partial\s+thromboplastin\s+time|a?PTT|APTT", "lab.aptt"),
     (r"prothrombin\s+time|PT", "lab.pt"),
     (r"urine\s+protein\s+(?:to|/)\s*creatinine\s+ratio|UPCR|uPCR", "lab.upcr"),
-    (r"24[-\s]?h(?:our)?\s+urine\s+protein|24[-\s]?h(?:our)?\s+urinary\s+protein", "lab.urine_protein_24h"),
+    (
+        r"24[-\s]?h(?:our)?\s+urine\s+protein|24[-\s]?h(?:our)?\s+urinary\s+protein",
+        "lab.urine_protein_24h",
+    ),
     (r"creatine\s+(?:phospho)?kinase|CPK|CK", "lab.ck"),
     (r"lactate\s+dehydrogenase|LDH", "lab.ldh"),
     (r"(?:left\s+ventricular\s+)?ejection\s+fraction|LVEF", "lab.lvef"),
     (r"(?:peripheral\s+)?(?:blood\s+)?oxygen\s+saturation|SpO2|SpO₂|SaO2", "lab.spo2"),
     (r"forced\s+vital\s+capacity|FVC", "lab.fvc_percent"),
-    (r"diffusing\s+capacity(?:\s+of\s+the\s+lungs?\s+for\s+carbon\s+monoxide)?|DLCO|DLco", "lab.dlco_percent"),
+    (
+        r"diffusing\s+capacity(?:\s+of\s+the\s+lungs?\s+for\s+carbon\s+monoxide)?|DLCO|DLco",
+        "lab.dlco_percent",
+    ),
     (r"C-?reactive\s+protein|CRP", "lab.crp"),
     (r"erythrocyte\s+sedimentation\s+rate|ESR", "lab.esr"),
     (r"SLEDAI(?:\s*-\s*|\s)?(?:2K|2000|2k)|SLEDAI", "score.sledai_2k"),
@@ -79,11 +85,16 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     (r"DAS28[-\s]?ESR", "score.das28_esr"),
     (r"DAS28[-\s]?CRP", "score.das28_crp"),
     (r"Clinical\s+Disease\s+Activity\s+Index|CDAI", "score.cdai"),
-    (r"ECOG(?:\s+performance\s+status)?(?:\s+PS)?|Eastern\s+Cooperative\s+Oncology\s+Group(?:\s+\(ECOG\))?(?:\s+performance\s+status)?", "score.ecog"),
+    (
+        r"ECOG(?:\s+performance\s+status)?(?:\s+PS)?|Eastern\s+Cooperative\s+Oncology\s+Group(?:\s+\(ECOG\))?(?:\s+performance\s+status)?",
+        "score.ecog",
+    ),
     (r"Childhood\s+Myositis\s+Assessment\s+Scale|CMAS", "score.cmas"),
     (r"MMT-?8", "score.mmt8"),
     (r"C-?HAQ|CHAQ", "score.chaq"),
 )
+
+
 # One alternation for all names, tried in table order at each position (specific names first).
 def _alternation(table: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     """One pattern for a name table: group ``n<i>`` is row i; word edges on both sides."""
@@ -101,12 +112,30 @@ _NUMERIC_NAME_RE = _alternation(_NUMERIC_NAMES)
 
 _BOOLEAN_NAMES: tuple[tuple[str, str], ...] = (
     (r"hepatitis\s+B\s+surface\s+antigen|HBV\s+surface\s+antigen|HBsAg", "serology.hbsag"),
-    (r"hepatitis\s+B\s+core\s+antibod(?:y|ies)|HBV\s+core\s+antibod(?:y|ies)|anti-?HBc|HBcAb", "serology.hbcab"),
-    (r"(?:hepatitis\s+C(?:\s+virus)?\s+(?:\(HCV\)\s+)?|HCV\s+)antibod(?:y|ies)|anti-?HCV|HCV\s*Ab", "serology.hcv_ab"),
-    (r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+C\s+virus\s+(?:\(HCV\)\s+)?|HCV\s+)RNA", "serology.hcv_rna"),
-    (r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+B\s+virus\s+(?:\(HBV\)\s+)?|HBV\s+)DNA", "serology.hbv_dna"),
-    (r"human\s+immunodeficiency\s+virus(?:\s+\(HIV\))?(?:\s+antibod(?:y|ies))?|HIV(?:\s+antibod(?:y|ies))?(?:\s+test(?:ing)?)?", "serology.hiv"),
-    (r"syphilis(?:\s+(?:test(?:ing)?|serology|antibod(?:y|ies)))?|treponema\s+pallidum(?:\s+antibod(?:y|ies))?", "serology.syphilis"),
+    (
+        r"hepatitis\s+B\s+core\s+antibod(?:y|ies)|HBV\s+core\s+antibod(?:y|ies)|anti-?HBc|HBcAb",
+        "serology.hbcab",
+    ),
+    (
+        r"(?:hepatitis\s+C(?:\s+virus)?\s+(?:\(HCV\)\s+)?|HCV\s+)antibod(?:y|ies)|anti-?HCV|HCV\s*Ab",
+        "serology.hcv_ab",
+    ),
+    (
+        r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+C\s+virus\s+(?:\(HCV\)\s+)?|HCV\s+)RNA",
+        "serology.hcv_rna",
+    ),
+    (
+        r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+B\s+virus\s+(?:\(HBV\)\s+)?|HBV\s+)DNA",
+        "serology.hbv_dna",
+    ),
+    (
+        r"human\s+immunodeficiency\s+virus(?:\s+\(HIV\))?(?:\s+antibod(?:y|ies))?|HIV(?:\s+antibod(?:y|ies))?(?:\s+test(?:ing)?)?",
+        "serology.hiv",
+    ),
+    (
+        r"syphilis(?:\s+(?:test(?:ing)?|serology|antibod(?:y|ies)))?|treponema\s+pallidum(?:\s+antibod(?:y|ies))?",
+        "serology.syphilis",
+    ),
     (r"(?:cytomegalovirus\s+(?:\(CMV\)\s+)?|CMV\s+)DNA(?:\s+test)?", "serology.cmv_dna"),
     (r"(?:Epstein[-\s]Barr\s+virus\s+(?:\(EBV\)\s+)?|EBV\s+)DNA(?:\s+test)?", "serology.ebv_dna"),
     (r"anti-?nuclear\s+antibod(?:y|ies)|ANA", "antibody.ana"),
@@ -119,7 +148,10 @@ _BOOLEAN_NAMES: tuple[tuple[str, str], ...] = (
     (r"anti-?centromere(?:\s+antibod(?:y|ies))?", "antibody.anti_centromere"),
     (r"anti-?RNA\s+polymerase\s+III(?:\s+antibod(?:y|ies))?", "antibody.anti_rnapol3"),
     (r"anti-?synthetase\s+antibod(?:y|ies)", "antibody.anti_synthetase"),
-    (r"CD19(?:\s+expression)?\s+on\s+peripheral\s+(?:blood\s+)?B\s+cells|CD19\s+in\s+peripheral\s+blood\s+B\s+cells", "marker.cd19_positive"),
+    (
+        r"CD19(?:\s+expression)?\s+on\s+peripheral\s+(?:blood\s+)?B\s+cells|CD19\s+in\s+peripheral\s+blood\s+B\s+cells",
+        "marker.cd19_positive",
+    ),
 )
 _BOOLEAN_NAME_RE = _alternation(_BOOLEAN_NAMES)
 _POSITIVE = re.compile(
@@ -127,30 +159,59 @@ _POSITIVE = re.compile(
     r"(?:\s+(?:for|in|of))?|reactive)(?![\w-])",
     re.IGNORECASE,
 )
-_NEGATIVE = re.compile(r"(?<![\w-])(?:negative|not\s+detected|undetectable|non-?reactive)(?![\w-])", re.IGNORECASE)
+_NEGATIVE = re.compile(
+    r"(?<![\w-])(?:negative|not\s+detected|undetectable|non-?reactive)(?![\w-])", re.IGNORECASE
+)
 
 # History and treatment events: (pattern, fact, boolean fact?) — BOOLEAN facts get is_true.
 _EVENT_NAMES: tuple[tuple[str, str], ...] = (
     (r"(?:any\s+)?malignan(?:cy|cies|t\s+(?:disease|tumou?r)s?)|cancer", "history.malignancy"),
-    (r"(?:major\s+|solid\s+)?organ\s+transplant(?:ation)?s?|(?:heart|kidney|renal|liver|lung)\s+transplant(?:ation)?s?", "treatment.organ_transplant"),
-    (r"(?:allogeneic\s+|autologous\s+)?(?:ha?ematopoietic\s+)?stem\s+cell(?:\s*/\s*bone\s+marrow)?\s+transplant(?:ation)?|HSCT|bone\s+marrow\s+transplant(?:ation)?", "treatment.hsct"),
-    (r"CAR[-\s]?T(?:[-\s]cells?)?(?:\s+(?:cell\s+)?(?:therapy|treatment|infusion))?|chimeric\s+antigen\s+receptor\s+T[-\s]cells?(?:\s+therapy)?", "treatment.car_t"),
+    (
+        r"(?:major\s+|solid\s+)?organ\s+transplant(?:ation)?s?|(?:heart|kidney|renal|liver|lung)\s+transplant(?:ation)?s?",
+        "treatment.organ_transplant",
+    ),
+    (
+        r"(?:allogeneic\s+|autologous\s+)?(?:ha?ematopoietic\s+)?stem\s+cell(?:\s*/\s*bone\s+marrow)?\s+transplant(?:ation)?|HSCT|bone\s+marrow\s+transplant(?:ation)?",
+        "treatment.hsct",
+    ),
+    (
+        r"CAR[-\s]?T(?:[-\s]cells?)?(?:\s+(?:cell\s+)?(?:therapy|treatment|infusion))?|chimeric\s+antigen\s+receptor\s+T[-\s]cells?(?:\s+therapy)?",
+        "treatment.car_t",
+    ),
     (r"angina(?:\s+pectoris)?", "history.angina"),
     (r"(?:acute\s+)?myocardial\s+infarction", "history.myocardial_infarction"),
-    (r"(?:congestive\s+)?heart\s+failure|insufficient\s+cardiac\s+function", "history.heart_failure"),
+    (
+        r"(?:congestive\s+)?heart\s+failure|insufficient\s+cardiac\s+function",
+        "history.heart_failure",
+    ),
     (r"(?:severe\s+)?arrhythmias?", "history.arrhythmia"),
     (r"congenital\s+heart\s+disease", "history.congenital_heart_disease"),
     (r"end[-\s]stage\s+rena?l\s+(?:failure|disease)|ESRD", "history.esrd"),
-    (r"congenital\s+immun(?:oglobulin\s+)?odeficienc(?:y|ies)|congenital\s+immunoglobulin\s+deficienc(?:y|ies)", "history.congenital_immunodeficiency"),
-    (r"(?:severe\s+)?(?:drug\s+allerg(?:y|ies)|allerg(?:y|ies)\s+to\s+drugs)", "history.severe_drug_allergy"),
-    (r"psychiatric\s+(?:disorders?|diseases?|illness)|severe\s+cognitive\s+impairments?", "history.psychiatric"),
+    (
+        r"congenital\s+immun(?:oglobulin\s+)?odeficienc(?:y|ies)|congenital\s+immunoglobulin\s+deficienc(?:y|ies)",
+        "history.congenital_immunodeficiency",
+    ),
+    (
+        r"(?:severe\s+)?(?:drug\s+allerg(?:y|ies)|allerg(?:y|ies)\s+to\s+drugs)",
+        "history.severe_drug_allergy",
+    ),
+    (
+        r"psychiatric\s+(?:disorders?|diseases?|illness)|severe\s+cognitive\s+impairments?",
+        "history.psychiatric",
+    ),
     (r"Gilbert(?:'s|’s)?\s+syndrome", "history.gilbert"),
-    (r"grade\s*(?:≥\s*)?(?:2|II)(?:\s+or\s+(?:higher|above))?\s+(?:acute\s+)?(?:GVHD|graft[-\s]versus[-\s]host\s+disease)", "history.gvhd"),
+    (
+        r"grade\s*(?:≥\s*)?(?:2|II)(?:\s+or\s+(?:higher|above))?\s+(?:acute\s+)?(?:GVHD|graft[-\s]versus[-\s]host\s+disease)",
+        "history.gvhd",
+    ),
     (r"live\s+(?:attenuated\s+)?vaccines?|live\s+vaccination", "treatment.live_vaccine"),
     (r"vaccination|vaccines?", "treatment.vaccine"),
     (r"B[-\s]cell[-\s]targeted\s+therap(?:y|ies)", "treatment.b_cell_targeted"),
     (r"colony[-\s]stimulating\s+factors?(?:\s+treatment)?|G-?CSF", "treatment.csf"),
-    (r"(?:other|another)\s+(?:interventional\s+)?clinical\s+(?:study|studies|trials?)|investigational\s+(?:drugs?|products?|agents?)", "treatment.investigational"),
+    (
+        r"(?:other|another)\s+(?:interventional\s+)?clinical\s+(?:study|studies|trials?)|investigational\s+(?:drugs?|products?|agents?)",
+        "treatment.investigational",
+    ),
     (r"active\s+tuberculosis(?:\s+infection)?|active\s+TB", "infection.active_tb"),
     (r"latent\s+tuberculosis(?:\s+infection)?", "infection.latent_tb"),
 )
@@ -163,7 +224,9 @@ _EVENT_NEGATION = re.compile(
     re.IGNORECASE,
 )
 _PREGNANT = re.compile(r"(?<![\w-])(?:pregnant|pregnancy)(?![\w-])", re.IGNORECASE)
-_LACTATING = re.compile(r"(?<![\w-])(?:breast[-\s]?feeding|lactating|lactation|nursing)(?![\w-])", re.IGNORECASE)
+_LACTATING = re.compile(
+    r"(?<![\w-])(?:breast[-\s]?feeding|lactating|lactation|nursing)(?![\w-])", re.IGNORECASE
+)
 _PREGNANCY_TEST = re.compile(
     r"(?<![\w-])(?:(?:tested\s+)?positive\s+(?:in\s+|for\s+)?(?:a\s+)?(?:blood\s+|urine\s+|serum\s+)?"
     r"pregnancy\s+test|(?:blood\s+|urine\s+|serum\s+)?pregnancy\s+test\s+(?:is\s+)?positive)(?![\w-])",
@@ -189,38 +252,155 @@ _FILLER_PHRASES = re.compile(
     re.IGNORECASE,
 )
 _FILLER_WORDS = frozenset(
-    """
-    a an the of in on at is are be been being was were has have had having who which that those
-    patients patient subjects subject participants participant individuals individual people
-    any known previous previously prior past ever received receiving undergone underwent
-    treatment treated therapy therapies test tests testing tested result results
-    serum plasma blood peripheral level levels count counts value values titer titre
-    function functions fulfillment fulfilment requirement requirements satisfied meets meet
-    defined as by with and or for to adequate normal following criteria inclusive calculated
-    age aged years year old screening period stage enrollment enrolment
-    infection infections disease diseases status documented confirmed current currently
-    bone marrow liver renal kidney cardiac lung coagulation hematologic haematologic haematological
-    hematological organ organs major main laboratory lab values important basic basically
-    also both suffer suffers from presence existing existence
-    adults adult children adolescents paediatric pediatric
-    """.split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "is",
+        "are",
+        "be",
+        "been",
+        "being",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "having",
+        "who",
+        "which",
+        "that",
+        "those",
+        "patients",
+        "patient",
+        "subjects",
+        "subject",
+        "participants",
+        "participant",
+        "individuals",
+        "individual",
+        "people",
+        "any",
+        "known",
+        "previous",
+        "previously",
+        "prior",
+        "past",
+        "ever",
+        "received",
+        "receiving",
+        "undergone",
+        "underwent",
+        "treatment",
+        "treated",
+        "therapy",
+        "therapies",
+        "test",
+        "tests",
+        "testing",
+        "tested",
+        "result",
+        "results",
+        "serum",
+        "plasma",
+        "blood",
+        "peripheral",
+        "level",
+        "levels",
+        "count",
+        "counts",
+        "value",
+        "values",
+        "titer",
+        "titre",
+        "function",
+        "functions",
+        "fulfillment",
+        "fulfilment",
+        "requirement",
+        "requirements",
+        "satisfied",
+        "meets",
+        "meet",
+        "defined",
+        "as",
+        "by",
+        "with",
+        "and",
+        "or",
+        "for",
+        "to",
+        "adequate",
+        "normal",
+        "following",
+        "criteria",
+        "inclusive",
+        "calculated",
+        "age",
+        "aged",
+        "years",
+        "year",
+        "old",
+        "screening",
+        "period",
+        "stage",
+        "enrollment",
+        "enrolment",
+        "infection",
+        "infections",
+        "disease",
+        "diseases",
+        "status",
+        "documented",
+        "confirmed",
+        "current",
+        "currently",
+        "bone",
+        "marrow",
+        "liver",
+        "renal",
+        "kidney",
+        "cardiac",
+        "lung",
+        "coagulation",
+        "hematologic",
+        "haematologic",
+        "haematological",
+        "hematological",
+        "organ",
+        "organs",
+        "major",
+        "main",
+        "laboratory",
+        "lab",
+        "values",
+        "important",
+        "basic",
+        "basically",
+        "also",
+        "both",
+        "suffer",
+        "suffers",
+        "from",
+        "presence",
+        "existing",
+        "existence",
+        "adults",
+        "adult",
+        "children",
+        "adolescents",
+        "paediatric",
+        "pediatric",
+    ]
 )
 _WORD = re.compile(r"[^\W_]+|[<>≤≥=%]|\d+", re.UNICODE)
 # Parenthetical content that only names what is already named ("(ALT)", "(ULN)", "(HBsAg)").
 _ABBREVIATION = re.compile(r"\(\s*[A-Za-z][\w₂\-/ .]{0,14}\)")
 _LABEL = re.compile(r"^\s*[A-Za-z][A-Za-z /-]{0,60}:\s*")
-
-_EXCEPTION = re.compile(
-    r"^\s*(?:excluding|except|unless|other\s+than|not\s+applicable|does\s+not\s+apply|"
-    r"[^()]*\b(?:is|are)\s+excluded\b|[^()]*\bdue\s+to\b)",
-    re.IGNORECASE,
-)
-_GILBERT = re.compile(
-    r"^\s*(?:or\s+)?" + COMPARATOR + r"\s*" + VALUE
-    + r"\s+(?:for|in)\s+(?:subjects|patients|participants|those)\s+with\s+(?:documented\s+|known\s+)?"
-    r"Gilbert(?:'s|’s)?\s+(?:syndrome|disease)\s*$",
-    re.IGNORECASE,
-)
 
 
 def _residual_words(text: str, spans: list[tuple[int, int]]) -> list[str]:
@@ -284,7 +464,8 @@ _BETWEEN_NAME_AND_VALUE = re.compile(
 )
 _THRESHOLD = re.compile(COMPARATOR + r"\s*" + VALUE, re.IGNORECASE)
 _RANGE = re.compile(
-    r"(?:of\s+)?(?P<low>\d+(?:\.\d+)?)\s*(?:-|–|to|or)\s*(?P<high>\d+(?:\.\d+)?)(?![\d.])", re.IGNORECASE
+    r"(?:of\s+)?(?P<low>\d+(?:\.\d+)?)\s*(?:-|–|to|or)\s*(?P<high>\d+(?:\.\d+)?)(?![\d.])",
+    re.IGNORECASE,
 )
 _AND_NAME = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:and|&|/)\s*", re.IGNORECASE)
 _OR_NAME = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?or\s*", re.IGNORECASE)
@@ -383,16 +564,20 @@ _AGE_RANGE = re.compile(
     re.IGNORECASE,
 )
 _AGE_THRESHOLD = re.compile(
-    rf"(?:{_AGE_CONTEXT}\s*:?\s*(?:must\s+be\s+|is\s+|of\s+)?)?" + COMPARATOR
+    rf"(?:{_AGE_CONTEXT}\s*:?\s*(?:must\s+be\s+|is\s+|of\s+)?)?"
+    + COMPARATOR
     + r"\s*(?P<num>\d{1,3})\s*(?:years?|yrs?)(?:\s+old)?(?:\s+of\s+age)?(?:\s*\(?inclusive\)?)?",
     re.IGNORECASE,
 )
 _AGE_SUFFIX = re.compile(
     rf"(?:{_AGE_CONTEXT}\s*:?\s*)?(?P<num>\d{{1,3}})\s*(?:years?|yrs?)(?:\s+old)?(?:\s+of\s+age)?\s*"
-    + SUFFIX + r"(?:\s*\(?inclusive\)?)?",
+    + SUFFIX
+    + r"(?:\s*\(?inclusive\)?)?",
     re.IGNORECASE,
 )
-_AGE_WORD = re.compile(r"(?<![\w-])(?:age|aged|years?\s+old|years?\s+of\s+age)(?![\w-])", re.IGNORECASE)
+_AGE_WORD = re.compile(
+    r"(?<![\w-])(?:age|aged|years?\s+old|years?\s+of\s+age)(?![\w-])", re.IGNORECASE
+)
 _ANY_SEX = re.compile(
     r"(?:,\s*)?(?:both\s+male\s+and\s+female|male\s+(?:and|or)\s+female|regardless\s+of\s+(?:gender|sex)|"
     r"(?:of\s+)?(?:either|any|both)\s+(?:sex|gender)(?:es|s)?|all\s+genders)",
@@ -413,12 +598,26 @@ def _ages(text: str) -> list[Mention]:
                 low, high = int(match.group("low")), int(match.group("high"))
                 if not low < high:
                     continue
-                rule: Rule = {"fact": "age_years", "op": "between", "value": [low, high], "unit": "a"}
+                rule: Rule = {
+                    "fact": "age_years",
+                    "op": "between",
+                    "value": [low, high],
+                    "unit": "a",
+                }
             else:
-                op = comparator(match.group("cmp")) if pattern is _AGE_THRESHOLD else suffix_comparator(match.group("suffix"))
+                op = (
+                    comparator(match.group("cmp"))
+                    if pattern is _AGE_THRESHOLD
+                    else suffix_comparator(match.group("suffix"))
+                )
                 if op is None or op == "==":
                     continue
-                rule = {"fact": "age_years", "op": op, "value": int(match.group("num")), "unit": "a"}
+                rule = {
+                    "fact": "age_years",
+                    "op": op,
+                    "value": int(match.group("num")),
+                    "unit": "a",
+                }
             rule["text"] = leaf_text
             mentions.append(Mention(match.start(), match.end(), rule, "measure"))
     mentions.extend(Mention(m.start(), m.end(), {}, "none") for m in _ANY_SEX.finditer(text))
@@ -443,12 +642,15 @@ def _booleans(text: str) -> list[Mention]:
     if not positives and not negatives:
         return []
     op = "is_true" if positives else "is_false"
-    mentions = [
-        Mention(m.start(), m.end(), {}, "none") for m in (positives or negatives)
-    ]
+    mentions = [Mention(m.start(), m.end(), {}, "none") for m in (positives or negatives)]
     for start, end, fact in names:
         mentions.append(
-            Mention(start, end, {"fact": fact, "op": op, "text": _leaf_text(text, start, end)}, "serology")
+            Mention(
+                start,
+                end,
+                {"fact": fact, "op": op, "text": _leaf_text(text, start, end)},
+                "serology",
+            )
         )
     return mentions
 
@@ -468,7 +670,11 @@ def _ecg(text: str) -> list[Mention]:
     mentions = []
     for pattern, op in ((_ECG_NORMAL, "is_false"), (_ECG_ABNORMAL, "is_true")):
         for match in pattern.finditer(text):
-            leaf = {"fact": "marker.ecg_abnormal", "op": op, "text": _leaf_text(text, match.start(), match.end())}
+            leaf = {
+                "fact": "marker.ecg_abnormal",
+                "op": op,
+                "text": _leaf_text(text, match.start(), match.end()),
+            }
             mentions.append(Mention(match.start(), match.end(), leaf, "serology"))
     return mentions
 
@@ -556,7 +762,8 @@ def _events(text: str) -> list[Mention]:
 
 
 _PREGNANCY_EXTRA = re.compile(
-    r"(?<![\w-])(?:females?|women|woman|female\s+(?:patients|subjects|participants))(?![\w-])", re.IGNORECASE
+    r"(?<![\w-])(?:females?|women|woman|female\s+(?:patients|subjects|participants))(?![\w-])",
+    re.IGNORECASE,
 )
 
 
@@ -566,12 +773,12 @@ _COMMA_ONLY = re.compile(r"\s*,\s*")
 def _events_sharing_window(
     text: str, names: list[tuple[int, int, str]], found: re.Match[str]
 ) -> list[Mention]:
-    """"vaccination, B-cell targeted therapy within 4 weeks": the window covers a comma list.
+    """ "vaccination, B-cell targeted therapy within 4 weeks": the window covers a comma list.
 
     Only a list joined by commas alone shares the window; "A or B within 6 months" is left
     for review because the window may belong to B only.
     """
-    gaps = [text[a[1] : b[0]] for a, b in zip(names, names[1:], strict=False)]
+    gaps = [text[a[1] : b[0]] for a, b in pairwise(names)]
     last_gap = text[names[-1][1] : found.start()]
     if not all(_COMMA_ONLY.fullmatch(gap) for gap in gaps) or _residual_words(last_gap, []):
         return []
@@ -584,7 +791,9 @@ def _events_sharing_window(
             "fact": fact,
             "op": "within",
             "window": window(found),
-            "text": _leaf_text(text, start, end) + " " + _leaf_text(text, found.start(), found.end()),
+            "text": _leaf_text(text, start, end)
+            + " "
+            + _leaf_text(text, found.start(), found.end()),
         }
         mentions.append(Mention(start, end, leaf, "event"))
     mentions.append(Mention(found.start(), found.end(), {}, "none"))
@@ -595,16 +804,26 @@ def _pregnancy(text: str) -> list[Mention]:
     mentions: list[Mention] = []
     tests = list(_PREGNANCY_TEST.finditer(text))
     for match in tests:
-        leaf = {"fact": "pregnancy_test_positive", "op": "is_true", "text": _leaf_text(text, match.start(), match.end())}
+        leaf = {
+            "fact": "pregnancy_test_positive",
+            "op": "is_true",
+            "text": _leaf_text(text, match.start(), match.end()),
+        }
         mentions.append(Mention(match.start(), match.end(), leaf, "pregnancy"))
     for pattern, fact in ((_PREGNANT, "pregnant"), (_LACTATING, "lactating")):
         for match in pattern.finditer(text):
             if any(m.start <= match.start() < m.end for m in mentions):
                 continue
-            leaf = {"fact": fact, "op": "is_true", "text": _leaf_text(text, match.start(), match.end())}
+            leaf = {
+                "fact": fact,
+                "op": "is_true",
+                "text": _leaf_text(text, match.start(), match.end()),
+            }
             mentions.append(Mention(match.start(), match.end(), leaf, "pregnancy"))
     if mentions:
-        mentions.extend(Mention(m.start(), m.end(), {}, "none") for m in _PREGNANCY_EXTRA.finditer(text))
+        mentions.extend(
+            Mention(m.start(), m.end(), {}, "none") for m in _PREGNANCY_EXTRA.finditer(text)
+        )
     return mentions
 
 
@@ -616,7 +835,10 @@ _CLASSIFICATION = re.compile(
     r"(?:\w+\s+){0,3}?(?:revised\s+)?(?:classification|diagnostic)?\s*(?:criteria|standards?)(?:\s+for\s+[\w\s']{1,40})?",
     re.IGNORECASE,
 )
-_ORG = re.compile(r"ACR|EULAR|SLICC|ILAR|ACEG|AECG|American\s+College|European\s+(?:League|Alliance)", re.IGNORECASE)
+_ORG = re.compile(
+    r"ACR|EULAR|SLICC|ILAR|ACEG|AECG|American\s+College|European\s+(?:League|Alliance)",
+    re.IGNORECASE,
+)
 _DIAGNOSIS_LEAD = re.compile(
     r"(?:(?:a\s+)?(?:confirmed\s+|established\s+)?diagnosis\s+of|diagnosed\s+(?:with|as)|meet(?:s|ing)?\s+the|"
     r"fulfill?(?:s|ing)?\s+the)",
@@ -695,7 +917,12 @@ def _diagnoses(text: str, kind: str) -> list[Mention]:
 # ---------------------------------------------------------------------------------------------
 
 _FINDERS: tuple[Callable[[str], list[Mention]], ...] = (
-    _ages, _ecg, _viral_loads, _booleans, _pregnancy, _events,
+    _ages,
+    _ecg,
+    _viral_loads,
+    _booleans,
+    _pregnancy,
+    _events,
 )
 _OR = re.compile(r"(?<![\w-])(?:or|and/or)(?![\w-])", re.IGNORECASE)
 
@@ -712,7 +939,9 @@ def read_clause(text: str, kind: str) -> Rule | None:
     mentions: list[Mention] = []
     for finder in (_ages, lambda part: _measures(part, kind), *_FINDERS[1:]):
         for mention in finder(body):
-            if any(m.start < mention.end and mention.start < m.end for m in mentions if m.end > m.start):
+            if any(
+                m.start < mention.end and mention.start < m.end for m in mentions if m.end > m.start
+            ):
                 continue
             mentions.append(mention)
     mentions.extend(_diagnoses(body, kind))
@@ -756,11 +985,11 @@ def _unique(mode: str, rules: list[Rule]) -> Rule:
 
 
 def _precedence(body: str, rules: list[Mention]) -> Rule | None:
-    """"A or B with C" read as A or (B and C); only for test results, never disease lists."""
+    """ "A or B with C" read as A or (B and C); only for test results, never disease lists."""
     if {m.family for m in rules} - {"serology", "measure"}:
         return None
     groups: list[list[Rule]] = [[rules[0].rule]]
-    for before, after in zip(rules, rules[1:], strict=False):
+    for before, after in pairwise(rules):
         gap = body[before.end : after.start]
         if _OR.search(gap):
             groups.append([after.rule])

@@ -109,7 +109,9 @@ def _lines(text: str) -> list[_Line]:
         glyph: str | None = None
         bullet = _BULLET.match(text, cursor, line_start + len(content))
         # A "-" or "o" bullet needs white space after it ("-5 years" is not a bullet).
-        if bullet is not None and (bullet.group(0).strip() not in {"-", "o"} or bullet.end() > cursor + 1):
+        if bullet is not None and (
+            bullet.group(0).strip() not in {"-", "o"} or bullet.end() > cursor + 1
+        ):
             glyph = bullet.group(0).strip()
             cursor = bullet.end()
         label: str | None = None
@@ -120,9 +122,7 @@ def _lines(text: str) -> list[_Line]:
         else:
             body_start = cursor
         end = line_start + len(content)
-        lines.append(
-            _Line(cursor, end, indent, glyph, label, body_start, text[body_start:end])
-        )
+        lines.append(_Line(cursor, end, indent, glyph, label, body_start, text[body_start:end]))
     return lines
 
 
@@ -176,14 +176,17 @@ def split_criteria(text: str) -> SplitResult:
         if section is not None:
             kind = INCLUSION if section.group(1).casefold() == INCLUSION else EXCLUSION
             section_known = True
-            cohort = open_cohort(section.group(2), line.start, line.end) if section.group(2) else None
+            cohort = (
+                open_cohort(section.group(2), line.start, line.end) if section.group(2) else None
+            )
             current, current_line, section_marked = None, None, None
             continue
         if line.label is None and _NOTE.match(body):
             either = _NOTE_EITHER.search(body)
             members = [m for m in (either.groups() if either else ()) if m is not None]
             targets = [
-                c for c in result.criteria
+                c
+                for c in result.criteria
                 if c.kind == kind and c.cohort == cohort and c.label in members
             ]
             if targets:
@@ -212,8 +215,10 @@ def split_criteria(text: str) -> SplitResult:
             # "Diagnosed as JDM ..., and meeting the following conditions:" opens a cohort and
             # is itself that cohort's first criterion.
             cohort = open_cohort(named[0][0], line.start, line.end)
-        elif current is not None and current_line is not None and _is_sub_line(
-            line, current_line, has_sub, section_marked
+        elif (
+            current is not None
+            and current_line is not None
+            and _is_sub_line(line, current_line, has_sub, section_marked)
         ):
             current.end = line.end
             has_sub = True
@@ -242,7 +247,7 @@ def _is_sub_line(line: _Line, parent: _Line, has_sub: bool, section_marked: bool
     """Whether a line continues the current criterion rather than starting a new one."""
     if line.glyph is None and line.label is None:
         # Unmarked text: a continuation in a marked list or after a heading-like item.
-        return bool(section_marked) or parent.body.rstrip().endswith(":") and not has_sub
+        return bool(section_marked) or (parent.body.rstrip().endswith(":") and not has_sub)
     if line.indent > parent.indent:
         return True
     if line.glyph is not None and line.glyph != parent.glyph and line.glyph in _SUB_GLYPHS:
