@@ -1,0 +1,216 @@
+"""Qt table model of the ranked trials: verdict badge, criteria counts, rules, site, status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+from typing_extensions import override
+
+from engine.outcomes import VERDICT_LABELS, Verdict
+from models.operations import SiteView
+from ui.results.badges import VERDICT_BADGES, badge_icon
+from ui.trial_list_model import STATUS_LABELS, UNTITLED
+
+if TYPE_CHECKING:
+    from models.matching import TrialMatch
+
+STATUS_NOT_GIVEN = "⚠ not given in the record"
+NO_DISTANCE = "—"
+
+
+def site_place(site: SiteView) -> str:
+    """A site as one line: facility, city, country (the parts the record gives)."""
+    parts = [site.facility, site.city, site.country]
+    return ", ".join(part for part in parts if part) or "(site without a name or place)"
+
+
+def format_distance(distance_km: float | None) -> str:
+    if distance_km is None:
+        return NO_DISTANCE
+    if distance_km < 10:
+        return f"{distance_km:.1f} km"
+    return f"{distance_km:,.0f} km"
+
+
+def status_label(status: str | None) -> str:
+    return STATUS_LABELS.get(status, status) if status else STATUS_NOT_GIVEN
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """One ranked trial, ready to display."""
+
+    trial_id: str
+    title: str
+    verdict: Verdict
+    near_miss: bool
+    satisfied: int
+    unknown: int
+    violated: int
+    review: int
+    criteria_source: str
+    criteria_verified: bool
+    nearest_site: str
+    distance: str
+    status: str
+    status_known: bool
+
+    @classmethod
+    def from_match(cls, match: TrialMatch) -> ResultRow:
+        summary = match.detail.summary
+        counts = match.evaluation.counts
+        if match.nearest_site is None:
+            nearest = "no recruiting site listed"
+        else:
+            nearest = site_place(match.nearest_site)
+        return cls(
+            trial_id=summary.trial_id,
+            title=summary.title or UNTITLED,
+            verdict=match.evaluation.verdict,
+            near_miss=match.evaluation.near_miss,
+            satisfied=counts.satisfied,
+            unknown=counts.unknown,
+            violated=counts.violated,
+            review=counts.review,
+            criteria_source=match.criteria_source,
+            criteria_verified=match.criteria_verified,
+            nearest_site=nearest,
+            distance=format_distance(match.distance_km),
+            status=status_label(summary.overall_status) if match.status_known else STATUS_NOT_GIVEN,
+            status_known=match.status_known,
+        )
+
+    @property
+    def verdict_text(self) -> str:
+        text = VERDICT_BADGES[self.verdict].text
+        if self.near_miss and self.verdict is Verdict.NOT_ELIGIBLE:
+            return f"{text} (near miss: 1 criterion)"
+        return text
+
+    @property
+    def counts_text(self) -> str:
+        text = f"✔ {self.satisfied} met · ? {self.unknown} unknown · ✖ {self.violated} not met"
+        if self.review:
+            text += f" · ◆ {self.review} for the team"
+        return text
+
+    @property
+    def rules_text(self) -> str:
+        if self.criteria_verified:
+            return "Curated" if self.criteria_source == "curated" else "Reviewed"
+        return "⚠ Automatic, unverified"
+
+
+COLUMN_HEADERS = ("Verdict", "Trial", "Criteria", "Rules", "Nearest site", "Distance", "Status")
+VERDICT_COLUMN, TRIAL_COLUMN, COUNTS_COLUMN, RULES_COLUMN = 0, 1, 2, 3
+SITE_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN = 4, 5, 6
+_WARNING_COLOUR = QColor("#8a4b00")
+
+
+class ResultsTableModel(QAbstractTableModel):
+    """Thin adapter over a list of ``ResultRow`` in ranked order."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ResultRow] = []
+
+    def set_rows(self, rows: Sequence[ResultRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> ResultRow:
+        return self._rows[row]
+
+    def row_of(self, trial_id: str) -> int | None:
+        """The row showing ``trial_id``, or None when it is not shown."""
+        return next((i for i, row in enumerate(self._rows) if row.trial_id == trial_id), None)
+
+    def _display(self, row: ResultRow, column: int) -> str:
+        values = (
+            row.verdict_text,
+            f"{row.trial_id}: {row.title}",
+            row.counts_text,
+            row.rules_text,
+            row.nearest_site,
+            row.distance,
+            row.status,
+        )
+        return values[column]
+
+    def _tooltip(self, row: ResultRow, column: int) -> str | None:
+        if column == VERDICT_COLUMN:
+            text = VERDICT_LABELS[row.verdict]
+            if row.near_miss and row.verdict is Verdict.NOT_ELIGIBLE:
+                text += ". Ruled out by a single criterion: check it in the detail below."
+            return text
+        if column == RULES_COLUMN and not row.criteria_verified:
+            return (
+                "The verdict rests on rules the parser read from the registry text and no person "
+                "has confirmed. Review them under Trials > Browse > Review criteria."
+            )
+        if column == STATUS_COLUMN and not row.status_known:
+            return "The registry record gives no recruitment status."
+        if column == DISTANCE_COLUMN and row.distance == NO_DISTANCE:
+            return (
+                "No distance: the clinic location (Settings) or the site's coordinates are missing."
+            )
+        return f"{row.trial_id}: {row.title}"
+
+    # Qt interface
+
+    @override
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    @override
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMN_HEADERS)
+
+    @override
+    def data(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == VERDICT_COLUMN:
+            return badge_icon(VERDICT_BADGES[row.verdict])
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == VERDICT_COLUMN:
+                return QColor(VERDICT_BADGES[row.verdict].colour)
+            if (column == RULES_COLUMN and not row.criteria_verified) or (
+                column == STATUS_COLUMN and not row.status_known
+            ):
+                return _WARNING_COLOUR
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == DISTANCE_COLUMN:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+    @override
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(COLUMN_HEADERS)
+        ):
+            return COLUMN_HEADERS[section]
+        return None

@@ -1,0 +1,1 @@
+"""The Trials menu: browsing the database, importing records and reviewing parsed criteria."""
