@@ -299,6 +299,10 @@ def check_plausibility(fact: str, value: float, unit_text: str, label: str) -> P
     outside_warn = table.warn is not None and not table.warn[0] <= canonical <= table.warn[1]
     if not outside_reject and not outside_warn:
         return Plausibility("ok", canonical)
+    if not outside_reject:
+        # Unusual but possible: a unit suggestion here would more often mislead than help
+        # (an ANC of 45 ×10⁹/L is leukaemoid, not 45 /µL).
+        return Plausibility("warn", canonical, f"{entered} is an unusual {label}")
     suggestion = _suggest(value, code, table)
     hint = ""
     if suggestion is not None:
@@ -307,11 +311,9 @@ def check_plausibility(fact: str, value: float, unit_text: str, label: str) -> P
             f"; did you mean {format_number(value)} {display_unit(suggestion)}"
             f" ({format_quantity(converted, table.canonical)})?"
         )
-    if outside_reject:
-        return Plausibility(
-            "reject", canonical, f"{entered} is not a plausible {label}{hint}", suggestion
-        )
-    return Plausibility("warn", canonical, f"{entered} is an unusual {label}{hint}", suggestion)
+    return Plausibility(
+        "reject", canonical, f"{entered} is not a plausible {label}{hint}", suggestion
+    )
 
 
 # ---------------------------------------------------------------------------------------------
