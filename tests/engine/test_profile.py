@@ -98,7 +98,8 @@ def edit(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         (
             "labs.0",
             {"analyte": "hemoglobin", "value": 5.4, "unit": "g/L", "date": "2026-11-18"},
-            "labs[0].value: 5.4 g/L is not a plausible haemoglobin; did you mean 5.4 g/dL (54 g/L)?",
+            "labs[0].value: 5.4 g/L is not a plausible haemoglobin; "
+            "did you mean 5.4 g/dL (54 g/L)?",
         ),
         (
             "labs.1",
@@ -179,7 +180,8 @@ def edit(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         (
             "diagnoses.0.treatments_tried",
             ["MMF"],
-            "diagnoses[0].treatments_tried[0]: unknown drug or class 'MMF'; did you mean 'mycophenolate'?",
+            "diagnoses[0].treatments_tried[0]: unknown drug or class 'MMF'; "
+            "did you mean 'mycophenolate'?",
         ),
         (
             "diagnoses.0.treatments_tried",
