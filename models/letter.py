@@ -11,9 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from engine.units import Settings as EngineSettings
 from engine.units import default_uln, display_unit, format_number
 from engine.vocabulary import INSTRUMENTS, condition_label, treatment_label
 from models.database import SessionFactory
+from models.files import atomic_writer
 from models.matching import MatchReport, TrialMatch
 from models.operations import ContactView, ReferralRecord, SiteView, TrialDetail, log_referral
 from models.referral import ReferralKind
@@ -681,7 +680,14 @@ def select_trials(report: MatchReport, trial_ids: Sequence[str] | None) -> tuple
         known = {match.detail.summary.trial_id for match in report.trials}
         unknown = [trial_id for trial_id in trial_ids if trial_id not in known]
         if unknown:
-            raise LetterError(f"trial(s) not in the match report: {', '.join(unknown)}")
+            problems = {problem.trial_id: problem.problem for problem in report.problems}
+            reasons = [
+                f"{trial_id} could not be evaluated ({problems[trial_id]})"
+                if trial_id in problems
+                else f"{trial_id} is not among the matched trials"
+                for trial_id in unknown
+            ]
+            raise LetterError("; ".join(reasons))
         wanted = set(trial_ids)
         chosen = tuple(m for m in report.trials if m.detail.summary.trial_id in wanted)
     else:
@@ -803,21 +809,6 @@ def _json_word(value: bool | None) -> str:
 # Export (the use case) and the referral log
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write ``path`` through a temporary file in the same folder, renamed over it when done."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temp_name).replace(path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
 def export_letter(
     session_factory: SessionFactory,
     report: MatchReport,
@@ -848,7 +839,8 @@ def export_letter(
         physician=physician,
         generated_at=generated_at,
     )
-    write_atomically(out_path, lambda stream: render(letter, stream))
+    with atomic_writer(out_path) as stream:
+        render(letter, stream)
     identifier = letter.patient_identifier + (DEIDENTIFIED_MARK if deidentified else "")
     log_referral(
         session_factory,

@@ -472,5 +472,7 @@ def render_referral_letter(letter: ReferralLetter, out: BinaryIO) -> None:
         author=letter.signature.physician,
         creator="TrialMatch",
         invariant=1,
+        # Text drawn without an explicit font (none today) gets the bundled face, not Helvetica.
+        initialFontName=BODY_FONT,
     )
     document.build(story, canvasmaker=make_canvas)
