@@ -7,7 +7,12 @@ import sys
 from collections.abc import Sequence
 
 from models.cli import EXIT_ERROR, PROG, run_command_line
+from models.letter_cli import register_letter_subcommands
 from models.operations import OpenedDatabase
+from ui.export import render_referral_letter  # ReportLab only, no Qt
+
+# The letter's renderer sits in ui/export, above models: wired here, in the composition root.
+register_letter_subcommands(render_referral_letter)
 
 
 def open_window(database: OpenedDatabase) -> int:
