@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -23,17 +23,24 @@ def database(tmp_path: Path) -> Iterator[OpenedDatabase]:
     opened.engine.dispose()
 
 
-# The offscreen platform plugin warns that it cannot resize to size hints; harmless here.
-@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+# The offscreen platform plugin warns that it cannot resize to size hints or raise; harmless here.
+@pytest.mark.qt_log_ignore(
+    "This plugin does not support propagateSizeHints", "This plugin does not support raise"
+)
 def test_window_starts_and_shows_the_trials(qtbot: QtBot, database: OpenedDatabase) -> None:
-    window = MainWindow(database.session_factory)
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    window = MainWindow(database.session_factory, db_pool=pool)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
 
     assert window.windowTitle() == "TrialMatch"
-    model = window.trial_table.model()
-    assert model.rowCount() == 5
+    qtbot.waitUntil(lambda: window.trial_count_label.text() == "5 trials in the database")
+    # The trial list lives in Trials > Browse (Ctrl+F).
+    browser = window.open_browser()
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 5)
+    model = browser.table.model()
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)] == list(
         COLUMN_HEADERS
     )
@@ -43,11 +50,12 @@ def test_window_starts_and_shows_the_trials(qtbot: QtBot, database: OpenedDataba
         "Refractory Autoimmune Diseases"
     ) in titles
     scar02_row = next(
-        row for row in range(5) if window.trial_model.row_at(row).trial_id == "NCT06503224"
+        row for row in range(5) if browser.model.row_at(row).trial_id == "NCT06503224"
     )
     assert model.index(scar02_row, 1).data() == "Recruiting"
     assert model.index(scar02_row, 4).data() == 1
-    assert window.trial_count_label.text() == "5 trials in the database"
+    browser.close()
+    assert pool.waitForDone(20_000)
 
 
 def test_trial_list_model_passes_qtmodeltester(
