@@ -47,6 +47,9 @@ class DiagnosisRow(EntryRow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Diagnosis", parent)
         self._loaded_condition: str | None = None
+        # The file's free text and what was shown for it: unchanged, the file's text is kept.
+        self._loaded_text: object = None
+        self._shown_text = ""
         # Values from a file that no checkbox stands for: written back so validation names them.
         self._unknown_status: list[Any] = []
         self._unknown_classes: list[Any] = []
@@ -149,7 +152,7 @@ class DiagnosisRow(EntryRow):
             {
                 # An unresolved name is kept as typed, so validation says "unknown condition …".
                 "condition": condition if condition is not None else (typed or None),
-                "text": typed or None,
+                "text": self._loaded_text if typed == self._shown_text else (typed or None),
                 "diagnosis_date": day,
                 "classification": classification,
                 "subtype": subtype,
@@ -174,6 +177,8 @@ class DiagnosisRow(EntryRow):
             self._loaded_condition = None
             shown = text_of(condition) or text_of(text)
         self.condition_edit.setText(shown)
+        self._loaded_text = text
+        self._shown_text = shown
         self.date_edit.setText(text_of(entry.get("diagnosis_date")))
         classification = entry.get("classification")
         self.classification_edit.setText(
@@ -206,6 +211,8 @@ class DiagnosisRow(EntryRow):
         self._loaded_condition = None
         self._unknown_status = []
         self._unknown_classes = []
+        self._loaded_text = None
+        self._shown_text = ""
         for edit in (
             self.condition_edit,
             self.date_edit,

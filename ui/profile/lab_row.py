@@ -66,7 +66,9 @@ class LabRow(EntryRow):
 
     def apply_settings(self, settings: ClinicSettings) -> None:
         """Offer the clinic's preferred unit first and show its ULN as the placeholder."""
-        current = self.unit_combo.value() if self.unit_combo.count() else None
+        # A unit already chosen for a typed value stays; an empty row starts at the preferred one.
+        has_value = bool(self.value_edit.text().strip())
+        current = self.unit_combo.value() if self.unit_combo.count() and has_value else None
         codes = list(accepted_units(self.fact))
         preferred = settings.preferred_units.get(self.analyte)
         preferred_code = resolve_unit(self.fact, preferred) if preferred else None

@@ -118,6 +118,9 @@ class ProfilePanel(QWidget):
         self._reproductive_extra: dict[str, Any] = {}
         self._measure_extra: dict[str, dict[str, Any]] = {"weight": {}, "height": {}}
         self._unplaced: dict[str, list[Any]] = {section: [] for section in LIST_SECTIONS}
+        # Where each list entry stood in the loaded dict (by object id), and each row's entry.
+        self._positions: dict[int, int] = {}
+        self._row_positions: dict[EntryRow, int] = {}
         self._load_notes: list[str] = []
         self._scalar_boxes: list[FieldBox] = []
 
@@ -547,6 +550,11 @@ class ProfilePanel(QWidget):
 
         self._unplaced = {section: [] for section in LIST_SECTIONS}
         items = {section: self._list(value, section) for section, value in sections.items()}
+        self._positions = {
+            id(entry): position for entries in items.values()
+            for position, entry in enumerate(entries)
+        }  # fmt: skip
+        self._row_positions = {}
         self._load_keyed(items["labs"], "labs", "analyte", self._lab_row_for)
         self._load_keyed(items["findings"], "findings", "test", self.finding_rows.get)
         self._load_keyed(items["scores"], "scores", "instrument", self.score_rows.get)
@@ -554,18 +562,22 @@ class ProfilePanel(QWidget):
 
         for row in list(self.diagnosis_rows):
             self._drop_row(row, self.diagnosis_rows)
-        for entry in items["diagnoses"]:
+        for position, entry in enumerate(items["diagnoses"]):
             if isinstance(entry, Mapping):
-                self.add_diagnosis_row().load_entry(entry)
+                diagnosis_row = self.add_diagnosis_row()
+                diagnosis_row.load_entry(entry)
+                self._row_positions[diagnosis_row] = position
             else:
                 self._unplaced["diagnoses"].append(entry)
         if not self.diagnosis_rows:
             self.add_diagnosis_row()
         for treatment_row in list(self.treatment_rows):
             self._drop_row(treatment_row, self.treatment_rows)
-        for entry in items["treatments"]:
+        for position, entry in enumerate(items["treatments"]):
             if isinstance(entry, Mapping):
-                self.add_treatment_row().load_entry(entry)
+                treatment_row = self.add_treatment_row()
+                treatment_row.load_entry(entry)
+                self._row_positions[treatment_row] = position
             else:
                 self._unplaced["treatments"].append(entry)
         if not self.treatment_rows:
@@ -648,6 +660,7 @@ class ProfilePanel(QWidget):
             # The form shows the latest entry; earlier ones are kept and written back.
             latest = max(group, key=lambda e: str(e.get("date") or ""))
             row.load_entry(latest)
+            self._row_positions[row] = self._positions[id(latest)]
             row.set_kept_entries([e for e in group if e is not latest])
 
     # Assembling and validating --------------------------------------------------------------
@@ -706,19 +719,31 @@ class ProfilePanel(QWidget):
             "history": list(self.history_rows.values()),
         }
         for section, rows in row_lists.items():
-            entries: list[Any] = []
-            for row in rows:
+            # Entries from a file keep the file's order; new ones follow in the form's order.
+            placed: list[tuple[tuple[int, int], Any, FieldBox, str]] = []
+            for form_index, row in enumerate(rows):
                 entry = row.to_entry()
                 if entry is not None:
-                    targets[f"{section}[{len(entries)}]"] = (row, "")
-                    for key in row.editor_keys():
-                        targets[f"{section}[{len(entries)}].{key}"] = (row, key)
-                    entries.append(entry)
-                for kept in row.kept_entries:
-                    targets[f"{section}[{len(entries)}]"] = (row, "kept")
-                    entries.append(kept)
-            for entry in self._unplaced[section]:
-                targets[f"{section}[{len(entries)}]"] = (self.file_problems, "")
+                    position = self._row_positions.get(row)
+                    order = (0, position) if position is not None else (1, form_index)
+                    placed.append((order, entry, row, ""))
+                placed.extend(
+                    ((0, self._positions.get(id(kept), 0)), kept, row, "kept")
+                    for kept in row.kept_entries
+                )
+            placed.extend(
+                ((0, self._positions.get(id(entry), 0)), entry, self.file_problems, "unplaced")
+                for entry in self._unplaced[section]
+            )
+            placed.sort(key=lambda item: item[0])
+            entries: list[Any] = []
+            for index, (_, entry, box, kind) in enumerate(placed):
+                if kind == "":
+                    targets[f"{section}[{index}]"] = (box, "")
+                    for key in box.editor_keys():
+                        targets[f"{section}[{index}].{key}"] = (box, key)
+                else:
+                    targets[f"{section}[{index}]"] = (box, "kept" if kind == "kept" else "")
                 entries.append(entry)
             data[section] = entries
         return data, targets
