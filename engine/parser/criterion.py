@@ -29,6 +29,7 @@ _ALTERNATIVES_FOLLOW = re.compile(
 _SUB_BULLET = re.compile(r"\s*(?:[*•‣⁃∙◦▪·\-–]|o(?=\s))\s*")
 _TOP_LEVEL_OR = re.compile(r",?\s+(?:or|and/or)\s+(?!without\b)", re.IGNORECASE)
 _ABBREVIATION_END = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bNo|\bapprox|\b[A-Z])$")
+_NOTE = re.compile(r"\s*note\s*:", re.IGNORECASE)
 _ITEM_LABEL = re.compile(r"\s*(?:\(\d{1,2}\)|\d{1,2}[.)]|[A-Za-z][.)])\s+")
 # Inline sub-items: "1) Bone marrow ... A. Neutrophil ... B. Hemoglobin".
 _INLINE_ITEM = re.compile(r"(?<=[\s:;])(?:\d{1,2}\)|\(\d{1,2}\)|[A-H]\.)(?=\s)")
@@ -146,7 +147,7 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
     main_text = text
     for start, end in groups:
         main_text = main_text[:start] + " " * (end - start) + main_text[end:]
-    main = read_clause(main_text, kind)
+    main = read_clause(main_text, kind, source=text)
     if main is None:
         return _review(text)
     extras: list[Rule] = []
@@ -253,17 +254,27 @@ def _read_split(text: str, kind: str) -> Rule:
     else:
         pieces = _pieces(text, _top_level_cuts(text, _COMMA))
         mode = "any" if kind == EXCLUSION else "all"
-    if len(pieces) < 2:
+    exceptions = [_review(p) for p in pieces[1:] if _EXCEPTION.match(p)]
+    pieces = [pieces[0], *(p for p in pieces[1:] if not _EXCEPTION.match(p))]
+    if len(pieces) + len(exceptions) < 2:
         return whole
     rules = [_read_with_parentheses(piece, kind) for piece in pieces]
     if all("review" in rule for rule in rules):
+        return whole
+    if mode == "any" and kind != EXCLUSION and any("review" in rule for rule in rules):
+        # "INR or APTT ≤ 1.5×ULN": an unreadable alternative may be a fragment sharing the
+        # other's threshold; accepting the readable one alone could overstate eligibility.
         return whole
     if kind != EXCLUSION and any(_has_window(r) for r in rules):
         rules = [
             rule if _has_window(rule) or not _has_event(rule) else _review(piece)
             for rule, piece in zip(rules, pieces, strict=True)
         ]
-    return {mode: rules}
+    combined: Rule = rules[0] if len(rules) == 1 else {mode: rules}
+    if exceptions:
+        # "..., except adequately treated basal cell carcinoma": the exception narrows the part.
+        return {"all" if kind == EXCLUSION else "any": [combined, *exceptions]}
+    return combined
 
 
 def _has_window(rule: Rule) -> bool:
@@ -296,7 +307,12 @@ def _gilbert_alternative(main: Rule, match: re.Match[str], inner: str) -> Rule |
 
 def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     """Read one criterion; its rule is None unless some part of it is understood."""
-    if not section_known or _WHOLE_REVIEW.search(text) or len(text) > 20 * MAX_CLAUSE_CHARS:
+    if (
+        not section_known
+        or _NOTE.match(text)
+        or _WHOLE_REVIEW.search(text)
+        or len(text) > 20 * MAX_CLAUSE_CHARS
+    ):
         return Reading(None, 0, 1)
     label = _ITEM_LABEL.match(text)
     clauses = _clauses(text, label.end() if label else 0)

@@ -126,7 +126,7 @@ POWER = (
 UNIT = (
     r"(?P<unit>ml/min(?:ute)?/1\.73\s*m(?:2|²|\^2)|ml/min(?:ute)?|g/dl|g/l|mg/dl|mg/l|[µμu]mol/l|"
     r"mmol/l|(?:cells\s*)?/\s*(?:[µμu]l|mm3|mm³|mcl)|per\s*/?\s*[µμu]l|[ui]u/l|iu/ml|g/g|mg/g|"
-    r"mg/mmol|g/24\s*h(?:ours?)?|g/d(?:ay)?|mg/kg/d(?:ay)?|mg/d(?:ay)?|%|seconds?|sec|s|g|mg)(?![A-Za-z/])"
+    r"mg/mmol|g/24\s*h(?:ours?)?|g/d(?:ay)?|mg/kg/d(?:ay)?|mg/d(?:ay)?|%|seconds?|sec|s|kg|g|mg)(?![A-Za-z/])"
 )
 VALUE = rf"(?P<num>{NUMBER})\s*(?:{POWER}|(?P<uln>{ULN})|{UNIT})?"
 

@@ -642,7 +642,11 @@ def _booleans(text: str) -> list[Mention]:
     if not positives and not negatives:
         return []
     op = "is_true" if positives else "is_false"
-    mentions = [Mention(m.start(), m.end(), {}, "none") for m in (positives or negatives)]
+    mentions: list[Mention] = []
+    for polarity in positives or negatives:
+        # "Syphilis test positive": the name already holds "test".
+        inside = [e for s, e, _ in names if s < polarity.start() < e]
+        mentions.append(Mention(max([polarity.start(), *inside]), polarity.end(), {}, "none"))
     for start, end, fact in names:
         mentions.append(
             Mention(
@@ -791,9 +795,7 @@ def _events_sharing_window(
             "fact": fact,
             "op": "within",
             "window": window(found),
-            "text": _leaf_text(text, start, end)
-            + " "
-            + _leaf_text(text, found.start(), found.end()),
+            "text": _leaf_text(text, names[0][0], found.end()),
         }
         mentions.append(Mention(start, end, leaf, "event"))
     mentions.append(Mention(found.start(), found.end(), {}, "none"))
@@ -927,8 +929,31 @@ _FINDERS: tuple[Callable[[str], list[Mention]], ...] = (
 _OR = re.compile(r"(?<![\w-])(?:or|and/or)(?![\w-])", re.IGNORECASE)
 
 
-def read_clause(text: str, kind: str) -> Rule | None:
-    """The rule of one clause when every word of it is understood; None otherwise."""
+def read_clause(text: str, kind: str, source: str | None = None) -> Rule | None:
+    """The rule of one clause when every word of it is understood; None otherwise.
+
+    ``source``: the clause as written when ``text`` is a copy with parts blanked out (same
+    length); leaf texts are taken from it so they stay verbatim.
+    """
+    rule = _read_clause(text, kind)
+    if rule is not None and source is not None and len(source) == len(text):
+        _restore_texts(rule, text, source)
+    return rule
+
+
+def _restore_texts(node: Rule, blanked: str, source: str) -> None:
+    if "text" in node:
+        position = blanked.find(node["text"])
+        if position >= 0:
+            node["text"] = source[position : position + len(node["text"])]
+    for key in ("all", "any"):
+        for child in node.get(key, ()):
+            _restore_texts(child, blanked, source)
+    if "not" in node:
+        _restore_texts(node["not"], blanked, source)
+
+
+def _read_clause(text: str, kind: str) -> Rule | None:
     if not text.strip() or len(text) > MAX_CLAUSE_CHARS:
         return None
     body_start = 0

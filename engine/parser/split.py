@@ -196,6 +196,11 @@ def split_criteria(text: str) -> SplitResult:
                     target.group = group_id
                 current, current_line = None, None
                 continue
+            # A note the splitter cannot resolve stands as its own criterion (left for review).
+            current = RawCriterion(kind, cohort, None, line.start, line.end, section_known)
+            current_line, has_sub = line, False
+            result.criteria.append(current)
+            continue
         cohort_phrase = _COHORT_PHRASE.search(body) if line.label is None else None
         if cohort_phrase is not None and body.endswith(":"):
             cohort = open_cohort(cohort_phrase.group(1), line.start, line.end)
@@ -204,6 +209,7 @@ def split_criteria(text: str) -> SplitResult:
         if (
             _short_heading(line)
             and following is not None
+            and following.indent <= line.indent
             and (following.label is not None or (following.glyph == line.glyph and line.glyph))
             and (line.glyph is None or following.glyph == line.glyph)
         ):

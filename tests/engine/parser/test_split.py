@@ -1,0 +1,154 @@
+"""Splitting: headings, bullets and numbering, sub-items, cohorts, notes, spans and escapes."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.parser import parse_criteria_text
+from engine.parser._text import working_text
+
+
+def _criteria(text: str) -> list[dict[str, object]]:
+    return list(parse_criteria_text("T", text)["criteria"])
+
+
+def test_seed_000_numbered_items_and_patients_with_cohorts(seed_texts):
+    parsed = parse_criteria_text("NCT06503224", seed_texts["seed_000"][1])
+    assert [c["id"] for c in parsed["cohorts"]] == ["ra", "sle", "sjogren", "ssc"]
+    inclusion = [c for c in parsed["criteria"] if c["kind"] == "inclusion" and c["cohort"] is None]
+    assert [c["id"] for c in inclusion] == ["inc-2", "inc-3", "inc-4", "inc-5", "inc-6"]
+    exclusion = [c for c in parsed["criteria"] if c["kind"] == "exclusion"]
+    assert len(exclusion) == 11
+    assert all(c["cohort"] is None for c in exclusion)
+    ra = [c for c in parsed["criteria"] if c["cohort"] == "ra"]
+    assert [c["text"][:2] for c in ra] == ["1.", "2.", "3."]
+
+
+def test_seed_001_common_and_disease_specific_cohorts_with_notes(seed_texts):
+    parsed = parse_criteria_text("NCT06941129", seed_texts["seed_001"][1])
+    assert [c["id"] for c in parsed["cohorts"]] == ["sle", "ssc", "inflammatory_myopathy", "aav"]
+    assert len(parsed["groups"]) == 2
+    grouped = [(c["cohort"], c["text"][:2]) for c in parsed["criteria"] if c["group"]]
+    # "Meeting either criterion 4 or 5": SSc has both; the myopathy cohort only has a 4.
+    assert grouped == [("ssc", "4."), ("ssc", "5."), ("inflammatory_myopathy", "4.")]
+    item_3 = next(c for c in parsed["criteria"] if c["id"] == "inc-3")
+    # Inline sub-items stay attached to their parent criterion.
+    assert "A. Neutrophil count" in item_3["text"] and "3) Renal function" in item_3["text"]
+    assert not any(c["text"].startswith("Note") for c in parsed["criteria"])
+
+
+def test_seed_002_unmarked_continuation_lines_belong_to_the_item(seed_texts):
+    parsed = parse_criteria_text("NCT06691152", seed_texts["seed_002"][1])
+    item_4 = next(c for c in parsed["criteria"] if c["id"] == "inc-4")
+    assert item_4["text"].startswith("4. The functions of important organs")
+    assert "Lung function" in item_4["text"]
+    assert sum(1 for c in parsed["criteria"] if c["kind"] == "inclusion") == 7
+    assert sum(1 for c in parsed["criteria"] if c["kind"] == "exclusion") == 13
+
+
+def test_seed_003_bullets_with_o_sub_items_and_cohort_headings(seed_texts):
+    parsed = parse_criteria_text("T", seed_texts["seed_003"][1])
+    organ = next(c for c in parsed["criteria"] if c["text"].startswith("Adequate organ function"))
+    assert "Coagulation function" in organ["text"] and "Lung function" in organ["text"]
+    assert [c["id"] for c in parsed["cohorts"]] == ["ssc"]
+    ssc_exclusions = [c for c in parsed["criteria"] if c["kind"] == "exclusion"]
+    assert [c["cohort"] for c in ssc_exclusions] == ["ssc", "ssc", "ssc"]
+
+
+def test_seed_004_nested_bullets_without_headings_are_inclusion(seed_texts):
+    parsed = parse_criteria_text("T", seed_texts["seed_004"][1])
+    assert {c["kind"] for c in parsed["criteria"]} == {"inclusion"}
+    organs = next(c for c in parsed["criteria"] if "functions of important organs" in c["text"])
+    assert "Lung function: SpO2≥92%" in organs["text"]
+    assert organs["rule"] is not None
+
+
+@pytest.mark.parametrize(
+    ("heading", "kind"),
+    [
+        ("Inclusion Criteria:", "inclusion"),
+        ("Key Inclusion Criteria", "inclusion"),
+        ("INCLUSION CRITERIA", "inclusion"),
+        ("Exclusion criteria", "exclusion"),
+        ("Key Exclusion Criteria:", "exclusion"),
+        ("Exclusion Criteria for SSc", "exclusion"),
+    ],
+)
+def test_heading_variants(heading, kind):
+    criteria = _criteria(f"{heading}\n\n* Age ≥ 18 years.\n")
+    assert [(c["kind"], c["text"]) for c in criteria] == [(kind, "Age ≥ 18 years.")]
+
+
+@pytest.mark.parametrize(
+    "marker", ["* ", "- ", "• ", "‣ ", "⁃ ", "∙ ", "1. ", "1) ", "(1) ", "A. "]
+)
+def test_bullet_and_numbering_styles(marker):
+    text = f"Inclusion Criteria:\n{marker}Age ≥ 18 years.\n{marker}ECOG 0-1.\n"
+    criteria = _criteria(text)
+    assert len(criteria) == 2
+    assert criteria[0]["rule"]["fact"] == "age_years"
+    assert criteria[1]["rule"]["fact"] == "score.ecog"
+
+
+def test_indented_sub_items_stay_with_their_parent():
+    text = (
+        "Inclusion Criteria:\n\n* Adequate organ function:\n  * ANC ≥ 1.5 x 10^9/L\n"
+        "  * Platelets ≥ 100 x 10^9/L\n* Age ≥ 18 years.\n"
+    )
+    criteria = _criteria(text)
+    assert len(criteria) == 2
+    assert [leaf["fact"] for leaf in criteria[0]["rule"]["all"]] == ["lab.anc", "lab.platelets"]
+
+
+def test_cohort_heading_short_line_before_numbered_items():
+    text = (
+        "Inclusion Criteria:\n\n1. Age ≥ 18 years.\n\nRefractory/Relapsed SLE:\n\n"
+        "1. SLEDAI-2K ≥ 8.\n"
+    )
+    parsed = parse_criteria_text("T", text)
+    assert parsed["cohorts"] == [
+        {"id": "sle", "label": "Refractory/Relapsed SLE", "text": "Refractory/Relapsed SLE:"}
+    ]
+    assert [c["cohort"] for c in parsed["criteria"]] == [None, "sle"]
+
+
+def test_note_with_unknown_items_becomes_a_review_criterion_not_a_group():
+    text = "Inclusion Criteria:\n\n1. Age ≥ 18 years.\n\nNote: criteria 7 or 8 are sufficient.\n"
+    parsed = parse_criteria_text("T", text)
+    assert parsed["groups"] == []
+    assert parsed["criteria"][-1]["rule"] is None
+
+
+def test_spans_point_into_the_escaped_input_and_text_is_unescaped():
+    raw = "Inclusion Criteria:\n\n1. INR \\<1.5 times ULN; ANC ≥1×10\\^9/L.\n"
+    criterion = _criteria(raw)[0]
+    start, end = criterion["span"]
+    assert raw[start:end] == "1. INR \\<1.5 times ULN; ANC ≥1×10\\^9/L."
+    assert criterion["text"] == "1. INR <1.5 times ULN; ANC ≥1×10^9/L."
+    assert criterion["rule"]["all"][0] == {
+        "fact": "lab.inr",
+        "op": "<",
+        "value": 1.5,
+        "unit": "xULN",
+        "text": "INR <1.5 times ULN",
+    }
+
+
+def test_working_text_maps_offsets_back():
+    work = working_text("a\\<b\\^c \\q")
+    assert work.text == "a<b^c \\q"
+    assert work.span(1, 2) == (1, 3)
+    assert work.span(0, len(work.text)) == (0, 10)
+
+
+def test_criteria_before_any_heading_in_a_text_with_exclusions_are_left_for_review():
+    text = "Age ≥ 18 years.\nExclusion of patients with HIV.\n"
+    criteria = _criteria(text)
+    assert all(c["rule"] is None for c in criteria)
+
+
+def test_every_criterion_is_automatic_and_unverified(seed_texts):
+    for _, text in seed_texts.values():
+        parsed = parse_criteria_text("T", text)
+        assert parsed["source"] == "automatic"
+        assert all(c["verified"] is False for c in parsed["criteria"])
