@@ -17,7 +17,7 @@ CORPUS = ROOT / "tests" / "parser_corpus"
 
 
 def _seed_texts() -> dict[str, tuple[str, str]]:
-    """Seed file stem ("seed_000") → (trial id, eligibility criteria text as the registry has it)."""
+    """Seed stem ("seed_000") → (trial id, eligibility criteria text as the registry has it)."""
     seeds: dict[str, tuple[str, str]] = {}
     for path in sorted(TRIALS.glob("seed_*.json")):
         protocol = json.loads(path.read_text(encoding="utf-8"))["protocolSection"]

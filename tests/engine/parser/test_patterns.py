@@ -270,7 +270,8 @@ def test_exclusion_patterns(item, expected):
             },
         ),
         (
-            "Meet the EULAR/ACR 2019 SLE classification criteria with a disease history ≥ 6 months.",
+            "Meet the EULAR/ACR 2019 SLE classification criteria"
+            " with a disease history ≥ 6 months.",
             {
                 "fact": "diagnosis",
                 "op": "has",

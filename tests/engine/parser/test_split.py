@@ -33,7 +33,8 @@ def test_seed_001_common_and_disease_specific_cohorts_with_notes(seed_texts):
     assert grouped == [("ssc", "4."), ("ssc", "5."), ("inflammatory_myopathy", "4.")]
     item_3 = next(c for c in parsed["criteria"] if c["id"] == "inc-3")
     # Inline sub-items stay attached to their parent criterion.
-    assert "A. Neutrophil count" in item_3["text"] and "3) Renal function" in item_3["text"]
+    assert "A. Neutrophil count" in item_3["text"]
+    assert "3) Renal function" in item_3["text"]
     assert not any(c["text"].startswith("Note") for c in parsed["criteria"])
 
 
@@ -49,7 +50,8 @@ def test_seed_002_unmarked_continuation_lines_belong_to_the_item(seed_texts):
 def test_seed_003_bullets_with_o_sub_items_and_cohort_headings(seed_texts):
     parsed = parse_criteria_text("T", seed_texts["seed_003"][1])
     organ = next(c for c in parsed["criteria"] if c["text"].startswith("Adequate organ function"))
-    assert "Coagulation function" in organ["text"] and "Lung function" in organ["text"]
+    assert "Coagulation function" in organ["text"]
+    assert "Lung function" in organ["text"]
     assert [c["id"] for c in parsed["cohorts"]] == ["ssc"]
     ssc_exclusions = [c for c in parsed["criteria"] if c["kind"] == "exclusion"]
     assert [c["cohort"] for c in ssc_exclusions] == ["ssc", "ssc", "ssc"]
