@@ -92,11 +92,19 @@ def _status(kind: CriterionKind, truth: Truth) -> CriterionStatus:
     return CriterionStatus.SATISFIED if holds else CriterionStatus.VIOLATED
 
 
-def _first_reason(result: NodeResult, wanted: Truth) -> str:
-    for evidence in _evidence(result):
-        if evidence.truth is wanted:
-            return evidence.reason
-    return ""
+def _reason(result: NodeResult) -> str:
+    """Why the node has its truth: the deciding child, or every child that had to agree."""
+    if result.evidence is not None:
+        return result.evidence.reason
+    if result.kind == "not":
+        return _reason(result.children[0])
+    agreeing = [child for child in result.children if child.truth is result.truth]
+    decided_by_one = (result.kind == "all" and result.truth is Truth.FALSE) or (
+        result.kind == "any" and result.truth is Truth.TRUE
+    )
+    if decided_by_one:
+        agreeing = agreeing[:1]
+    return "; ".join(_reason(child) for child in agreeing)
 
 
 def evaluate_criterion(criterion: Criterion, facts: Facts) -> CriterionResult:
@@ -128,34 +136,25 @@ def evaluate_criterion(criterion: Criterion, facts: Facts) -> CriterionResult:
         )
 
     if applies is not None and applies.truth is Truth.FALSE:
-        reason = f"Does not apply: {_first_reason(applies, Truth.FALSE)}"
+        reason = f"Does not apply: {_reason(applies)}"
         return result(CriterionStatus.NOT_APPLICABLE, reason, _evidence(applies))
     if criterion.rule is None:
         return result(CriterionStatus.REVIEW, "Left to the study team (no computable rule)")
     tree = evaluate_node(criterion.rule, facts)
     status = _status(criterion.kind, tree.truth)
     missing = _missing(tree)
+    reason = _reason(tree)
     if (
         applies is not None
         and applies.truth is not Truth.TRUE
         and status is (CriterionStatus.VIOLATED)
     ):
-        # It would exclude the patient only if it applies, and that is not known yet.
+        # It would rule the patient out only if it applies, and that is not known yet.
         status = (
             CriterionStatus.REVIEW if applies.truth is Truth.REVIEW else CriterionStatus.UNKNOWN
         )
         missing = _missing(applies)
-    if status is CriterionStatus.UNKNOWN and not missing:
-        missing = _missing(applies) if applies is not None else ()
-    reason_truth = {
-        CriterionStatus.SATISFIED: tree.truth,
-        CriterionStatus.VIOLATED: tree.truth,
-        CriterionStatus.UNKNOWN: Truth.UNKNOWN,
-        CriterionStatus.REVIEW: Truth.REVIEW,
-    }[status]
-    reason = _first_reason(tree, reason_truth) or _first_reason(tree, tree.truth)
-    if status is CriterionStatus.UNKNOWN and applies is not None and not reason:
-        reason = f"Not known whether it applies: {_first_reason(applies, Truth.UNKNOWN)}"
+        reason = f"{reason}, if it applies: {_reason(applies)}"
     evidence = _evidence(tree) + (_evidence(applies) if applies is not None else ())
     return result(
         status, reason, evidence, tree, missing if status is CriterionStatus.UNKNOWN else ()
