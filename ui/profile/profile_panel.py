@@ -405,6 +405,10 @@ class ProfilePanel(QWidget):
         """What the form holds was saved: it is no longer modified."""
         self._set_modified(False)
 
+    def mark_modified(self) -> None:
+        """The form holds changes that are in no file (a restored autosave)."""
+        self._set_modified(True)
+
     def clear(self) -> None:
         """An empty form: every answer not known, one empty diagnosis row."""
         self.set_form_data({})
