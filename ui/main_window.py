@@ -455,9 +455,9 @@ class MainWindow(QMainWindow):
             if isinstance(value, QByteArray | bytes):
                 restore(QByteArray(value))
         if self._qsettings.value("window/formResultsSplitter") is None:
-            self.main_splitter.setSizes([520, 846])
+            self.main_splitter.setSizes([430, 936])
             self.right_splitter.setSizes([300, 420])
-            self.results_panel.splitter.setSizes([600, 240])
+            self.results_panel.splitter.setSizes([660, 230])
 
     def save_layout(self) -> None:
         self._qsettings.setValue("window/geometry", self.saveGeometry())

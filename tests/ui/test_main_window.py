@@ -1,4 +1,4 @@
-"""The real window: a profile gives ranked trials, verdicts follow edits, detail and ask-next work."""
+"""The real window: a profile gives ranked trials; verdicts follow edits, detail, ask-next."""
 
 from __future__ import annotations
 
@@ -36,9 +36,11 @@ def test_window_starts_at_1366x768_with_status_bar(qtbot: QtBot, make_window: Ma
     window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)
-    assert window.width() <= 1366 and window.height() <= 768
+    assert window.width() <= 1366
+    assert window.height() <= 768
     hint = window.minimumSizeHint()
-    assert hint.width() <= 1366 and hint.height() <= 768
+    assert hint.width() <= 1366
+    assert hint.height() <= 768
     qtbot.waitUntil(lambda: window.trial_count_label.text() == "5 trials in the database")
     assert window.screening_label.text() == "Screening date: 2026-11-23"
     assert "test.sqlite3" in window.database_label.text()
@@ -97,7 +99,8 @@ def test_selecting_a_trial_shows_its_criteria_summary_and_contacts(
     panel = window.detail_panel
     assert panel.shown_trial_id == "NCT06503224"
     criteria = panel.criteria_view.toPlainText()
-    assert "Inclusion criteria" in criteria and "Exclusion criteria" in criteria
+    assert "Inclusion criteria" in criteria
+    assert "Exclusion criteria" in criteria
     assert "Cohort: Systemic lupus erythematosus" in criteria
     assert "Not met" in criteria  # the neutrophil criterion, with its words, not colour alone
     assert "Bone marrow hematopoietic function" in criteria  # verbatim sentence

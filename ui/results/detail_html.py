@@ -29,7 +29,7 @@ def registry_url(detail: TrialDetail) -> str | None:
     return REGISTRY_URL.format(nct_id) if nct_id else None
 
 
-def _evidence_html(evidence: Evidence) -> str:
+def _evidence_html(evidence: Evidence, criterion_reason: str) -> str:
     lines: list[str] = []
     value = evidence.patient_value
     head = f"<b>{escape(evidence.label)}</b>: "
@@ -53,7 +53,8 @@ def _evidence_html(evidence: Evidence) -> str:
         lines.append(derived)
     if evidence.source and not evidence.formula:
         lines.append(f"Source: {escape(evidence.source)}")
-    lines.append(escape(evidence.reason))
+    if evidence.reason != criterion_reason:  # said once already, just above
+        lines.append(escape(evidence.reason))
     lines.extend(f"Note: {escape(note)}" for note in evidence.notes)
     symbol = _TRUTH_SYMBOLS[evidence.truth]
     return f"<li>{symbol} " + "<br/>".join(lines) + "</li>"
@@ -86,7 +87,7 @@ def criterion_html(result: CriterionResult, criteria_source: str) -> str:
     if result.evidence:
         parts.append(
             "<ul style='margin-top:0'>"
-            + "".join(_evidence_html(e) for e in result.evidence)
+            + "".join(_evidence_html(e, result.reason) for e in result.evidence)
             + "</ul>"
         )
     if result.reading:

@@ -77,14 +77,14 @@ class ResultsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(TRIAL_COLUMN, QHeaderView.ResizeMode.Stretch)
         for column, width in (
-            (VERDICT_COLUMN, 230),
-            (COUNTS_COLUMN, 250),
-            (RULES_COLUMN, 160),
-            (SITE_COLUMN, 200),
-            (DISTANCE_COLUMN, 80),
-            (STATUS_COLUMN, 130),
+            (VERDICT_COLUMN, 185),
+            (TRIAL_COLUMN, 200),
+            (COUNTS_COLUMN, 180),
+            (RULES_COLUMN, 95),
+            (SITE_COLUMN, 150),
+            (DISTANCE_COLUMN, 65),
+            (STATUS_COLUMN, 95),
         ):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
@@ -107,7 +107,7 @@ class ResultsPanel(QWidget):
         bar.addWidget(self.hidden_label)
         bar.addWidget(self.show_closed_box)
 
-        ask_next_box = QWidget()
+        self.ask_next_box = ask_next_box = QWidget()
         ask_layout = QVBoxLayout(ask_next_box)
         ask_layout.setContentsMargins(0, 0, 0, 0)
         ask_layout.addWidget(self.ask_next_heading)
@@ -149,6 +149,7 @@ class ResultsPanel(QWidget):
         """No results to show (no profile yet, or it has an error): say why."""
         self.model.set_rows([])
         self.ask_next_model.set_rows([])
+        self.ask_next_box.setVisible(False)
         self.summary_label.setText(text)
         self.hidden_label.setText("")
 
@@ -158,6 +159,8 @@ class ResultsPanel(QWidget):
         rows = [ResultRow.from_match(match) for match in report.trials]
         self.model.set_rows(rows)
         self.ask_next_model.set_rows([AskNextRow.from_item(item) for item in report.ask_next])
+        # Nothing to ask: give the room to the table rather than show an empty box.
+        self.ask_next_box.setVisible(self.ask_next_model.rowCount() > 0)
         count = len(rows)
         promising = sum(1 for row in rows if row.violated == 0)
         self.summary_label.setText(

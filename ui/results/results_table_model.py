@@ -93,10 +93,8 @@ class ResultRow:
 
     @property
     def counts_text(self) -> str:
-        text = f"✔ {self.satisfied} met · ? {self.unknown} unknown · ✖ {self.violated} not met"
-        if self.review:
-            text += f" · ◆ {self.review} for the team"
-        return text
+        # Review items go in the tooltip and the detail: the table keeps to what was checked.
+        return f"{self.satisfied} met · {self.unknown} unknown · {self.violated} not met"
 
     @property
     def rules_text(self) -> str:
@@ -148,6 +146,8 @@ class ResultsTableModel(QAbstractTableModel):
             if row.near_miss and row.verdict is Verdict.NOT_ELIGIBLE:
                 text += ". Ruled out by a single criterion: check it in the detail below."
             return text
+        if column == COUNTS_COLUMN:
+            return f"{row.counts_text} · {row.review} for the study team to judge"
         if column == RULES_COLUMN and not row.criteria_verified:
             return (
                 "The verdict rests on rules the parser read from the registry text and no person "

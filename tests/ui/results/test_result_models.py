@@ -44,7 +44,8 @@ def test_results_table_model(
     qtmodeltester.check(model)
     assert model.rowCount() == 5
     row = model.row_at(model.row_of("NCT06503224") or 0)
-    assert row.trial_id == "NCT06503224" and row.verdict is Verdict.NOT_ELIGIBLE
+    assert row.trial_id == "NCT06503224"
+    assert row.verdict is Verdict.NOT_ELIGIBLE
     assert row.violated >= 1
     assert "not met" in row.counts_text
 

@@ -56,18 +56,23 @@ def test_import_runs_with_progress_and_reports_added_and_failed(
     window = make_window()
     window.show()
     assert window.start_import([good, bad])
-    assert window._import.progress is not None and window._import.progress.isVisible()
+    assert window._import.progress is not None
+    assert window._import.progress.isVisible()
     assert not window.import_action.isEnabled()
     qtbot.waitUntil(lambda: bool(reports), timeout=15000)
     report = reports[0]
     assert [trial.trial_id for trial in report.added] == ["NCT09999991"]
-    assert len(report.failed) == 1 and "broken.json" in report.failed[0].message()
-    assert window._import.progress is None and window.import_action.isEnabled()
+    assert len(report.failed) == 1
+    assert "broken.json" in report.failed[0].message()
+    assert window._import.progress is None
+    assert window.import_action.isEnabled()
     qtbot.waitUntil(lambda: window.trial_count_label.text() == "6 trials in the database")
     summary = ImportSummaryDialog(report)
     qtbot.addWidget(summary)
     text = summary.text.toPlainText()
-    assert "Added: 1" in text and "Not imported: 1" in text and "broken.json" in text
+    assert "Added: 1" in text
+    assert "Not imported: 1" in text
+    assert "broken.json" in text
 
 
 def test_browser_searches_and_filters(qtbot: QtBot, make_window: MakeWindow) -> None:
@@ -87,7 +92,8 @@ def test_browser_searches_and_filters(qtbot: QtBot, make_window: MakeWindow) -> 
     assert status_index > 0
     browser.status_combo.setCurrentIndex(status_index)
     shown = [browser.model.row_at(r).status for r in range(browser.model.rowCount())]
-    assert shown and set(shown) == {"Recruiting"}
+    assert shown
+    assert set(shown) == {"Recruiting"}
     browser.table.selectRow(0)
     qtbot.waitUntil(lambda: "Sponsor" in browser.summary_view.toPlainText())
     browser.close()
@@ -96,7 +102,8 @@ def test_browser_searches_and_filters(qtbot: QtBot, make_window: MakeWindow) -> 
 def test_filter_by_country_and_phase(bundled_database: Any) -> None:
     trials = list_trials(bundled_database.session_factory)
     china = filter_trials(trials, TrialFilter(country="China"))
-    assert china and all(any(s.country == "China" for s in t.sites) for t in china)
+    assert china
+    assert all(any(s.country == "China" for s in t.sites) for t in china)
     assert filter_trials(trials, TrialFilter(country="Atlantis")) == []
     phase = trials[0].phases[0] if trials[0].phases else None
     if phase is not None:
@@ -115,9 +122,11 @@ def test_editor_validates_edits_and_stores_the_reviewed_set(
     editor.select_row(0)
     assert "18" in editor.words_view.toPlainText()
     problem = editor.apply_rule_text(0, '{"fact": "no.such.fact", "op": ">=", "value": 1}')
-    assert problem is not None and "no.such.fact" in problem
+    assert problem is not None
+    assert "no.such.fact" in problem
     problem = editor.apply_rule_text(0, "{ broken")
-    assert problem is not None and problem.startswith("Not valid JSON")
+    assert problem is not None
+    assert problem.startswith("Not valid JSON")
     assert (
         editor.apply_rule_text(0, '{"fact": "age_years", "op": ">=", "value": 21, "unit": "a"}')
         is None
@@ -127,7 +136,9 @@ def test_editor_validates_edits_and_stores_the_reviewed_set(
     with qtbot.waitSignal(editor.accepted, timeout=15000):
         editor.save_button.click()
     stored = get_criteria_sets(bundled_database.session_factory, trial_id)
-    assert stored and stored[0].verified and stored[0].source.value == "curated"
+    assert stored
+    assert stored[0].verified
+    assert stored[0].source.value == "curated"
     saved = json.loads(stored[0].criteria_json)
     assert saved["criteria"][0]["rule"]["value"] == 21
 
@@ -156,5 +167,7 @@ def test_rule_in_words() -> None:
     }
     words = rule_in_words(rule)
     assert words.splitlines()[0] == "All of:"
-    assert "≥ 1 10*9/L" in words and "within the last 2 weeks" in words and "Not:" in words
+    assert "≥ 1 10*9/L" in words
+    assert "within the last 2 weeks" in words
+    assert "Not:" in words
     assert "study team" in rule_in_words(None)
