@@ -254,6 +254,8 @@ def _read_split(text: str, kind: str) -> Rule:
     else:
         pieces = _pieces(text, _top_level_cuts(text, _COMMA))
         mode = "any" if kind == EXCLUSION else "all"
+    if not pieces:
+        return whole
     exceptions = [_review(p) for p in pieces[1:] if _EXCEPTION.match(p)]
     pieces = [pieces[0], *(p for p in pieces[1:] if not _EXCEPTION.match(p))]
     if len(pieces) + len(exceptions) < 2:

@@ -122,6 +122,8 @@ def _lines(text: str) -> list[_Line]:
         else:
             body_start = cursor
         end = line_start + len(content)
+        if not text[cursor:end].strip():
+            continue  # a bullet or number with nothing after it
         lines.append(_Line(cursor, end, indent, glyph, label, body_start, text[body_start:end]))
     return lines
 
