@@ -53,6 +53,36 @@ class Subcommand:
 
 SUBCOMMANDS: dict[str, Subcommand] = {}
 
+UrlRunner = Callable[[argparse.Namespace, str], int]
+
+
+@dataclass(frozen=True, slots=True)
+class FileSubcommand:
+    """A subcommand that works on the database URL without opening it (``backups``,
+    ``restore``): it must still run when the database is damaged."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: UrlRunner
+
+
+FILE_SUBCOMMANDS: dict[str, FileSubcommand] = {}
+
+
+def register_file_subcommand(
+    name: str, help_text: str, add_arguments: Callable[[argparse.ArgumentParser], None]
+) -> Callable[[UrlRunner], UrlRunner]:
+    """Decorator adding ``run(args, database_url) -> exit status``, run before opening it."""
+
+    def register(run: UrlRunner) -> UrlRunner:
+        if name in SUBCOMMANDS or name in FILE_SUBCOMMANDS:
+            raise ValueError(f"subcommand {name!r} is registered twice")
+        FILE_SUBCOMMANDS[name] = FileSubcommand(name, help_text, add_arguments, run)
+        return run
+
+    return register
+
 
 def register_subcommand(
     name: str, help_text: str, add_arguments: Callable[[argparse.ArgumentParser], None]
@@ -92,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db_option(parser, default=None)
     subparsers = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
-    for subcommand in SUBCOMMANDS.values():
+    every: list[Subcommand | FileSubcommand] = [*SUBCOMMANDS.values(), *FILE_SUBCOMMANDS.values()]
+    for subcommand in every:
         sub = subparsers.add_parser(
             subcommand.name, help=subcommand.help, description=subcommand.help
         )
@@ -111,8 +142,15 @@ def run_command_line(
     """Parse ``argv``, open the database, and run the subcommand (or the window)."""
     err = sys.stderr
     args = build_parser().parse_args(list(argv))
+    url = resolve_database_url(args.db, environ)
+    if args.command in FILE_SUBCOMMANDS:
+        try:
+            return FILE_SUBCOMMANDS[args.command].run(args, url)
+        except (CliError, DatabaseError) as error:
+            print(f"{PROG}: error: {error}", file=err)
+            return EXIT_ERROR
     try:
-        database = open_database(resolve_database_url(args.db, environ))
+        database = open_database(url)
     except DatabaseError as error:
         print(f"{PROG}: error: {error}", file=err)
         return EXIT_ERROR
@@ -121,7 +159,7 @@ def run_command_line(
         if args.command is None:
             return open_window(database)
         return SUBCOMMANDS[args.command].run(args, database.session_factory)
-    except CliError as error:
+    except (CliError, DatabaseError) as error:
         print(f"{PROG}: error: {error}", file=err)
         return EXIT_ERROR
     finally:
@@ -312,4 +350,5 @@ def run_import(args: argparse.Namespace, session_factory: SessionFactory) -> int
 
 # Subcommands defined in their own modules register themselves when imported; they import this
 # module, so they are imported last, once the registry above exists.
-from models import match_cli  # noqa: E402, F401  (registers ``match``)
+# match_cli registers ``match``; backup_cli registers ``backups`` and ``restore``.
+from models import backup_cli, match_cli  # noqa: E402, F401

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ DATABASE_URL_ENV = "TRIALMATCH_DB_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # How long a connection waits for another writer before giving up ("database is locked").
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# The same for PostgreSQL row and table locks (without it a writer would wait forever).
+POSTGRES_LOCK_TIMEOUT_MS = 10000
+BUSY_MESSAGE = "the database is busy: another TrialMatch is writing; try again"
 
 SessionFactory = sessionmaker[Session]
 
@@ -87,8 +91,11 @@ def create_database_engine(url: str) -> sa.Engine:
                 raise DatabaseError(
                     f"cannot create the folder for the database {database}: {error.strerror}"
                 ) from error
+    connect_args: dict[str, object] = {}
+    if parsed.get_backend_name() == "postgresql":
+        connect_args["options"] = f"-c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}"
     try:
-        engine = sa.create_engine(parsed)
+        engine = sa.create_engine(parsed, connect_args=connect_args)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
         raise DatabaseError(f"cannot use the database {_safe(parsed)}: {error}") from error
     if engine.dialect.name == "sqlite":
@@ -99,6 +106,29 @@ def create_database_engine(url: str) -> sa.Engine:
 def _safe(url: sa.URL) -> str:
     """The URL with any password hidden, for messages."""
     return url.render_as_string(hide_password=True)
+
+
+def is_busy_error(error: BaseException) -> bool:
+    """Whether ``error`` is a lock wait that ran past the SQLite or PostgreSQL lock timeout."""
+    reason = str(getattr(error, "orig", None) or error).lower()
+    return any(
+        sign in reason for sign in ("database is locked", "database is busy", "due to lock timeout")
+    )
+
+
+@contextlib.contextmanager
+def busy_as_database_error() -> Iterator[None]:
+    """Turn a lock wait beyond the timeout into ``DatabaseError(BUSY_MESSAGE)``.
+
+    Raises:
+        DatabaseError: another process held the write lock for longer than the timeout.
+    """
+    try:
+        yield
+    except sa.exc.OperationalError as error:
+        if is_busy_error(error):
+            raise DatabaseError(BUSY_MESSAGE) from error
+        raise
 
 
 def make_session_factory(engine: sa.Engine) -> SessionFactory:

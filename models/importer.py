@@ -36,6 +36,10 @@ from models.trial import (
 NCT_ID_PATTERN = re.compile(r"^NCT\d{8}$")
 TRIALMATCH_SOURCE_KEY = "trialmatchSource"
 _PREVIEW_LENGTH = 40
+# The largest JSON document read into memory: a file, or a zip member by its declared size
+# (a ClinicalTrials.gov download of ~10,000 full records is well under this). Larger ones,
+# including zip bombs whose members expand past it, are refused before being read.
+MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 
 ImportOutcome = Literal["added", "updated"]
 
@@ -468,6 +472,10 @@ def read_import_units(path: Path) -> Iterator[ImportUnit | ImportFailure]:
     try:
         is_zip = zipfile.is_zipfile(path)
         if not is_zip:
+            size = path.stat().st_size
+            if size > MAX_DOCUMENT_BYTES:
+                yield ImportFailure(label, None, _too_large(size))
+                return
             yield ImportUnit(label, path.read_bytes())
             return
         with zipfile.ZipFile(path) as archive:
@@ -483,6 +491,9 @@ def read_import_units(path: Path) -> Iterator[ImportUnit | ImportFailure]:
                 return
             for info in sorted(members, key=lambda member: member.filename):
                 member_label = f"{label}:{info.filename}"
+                if info.file_size > MAX_DOCUMENT_BYTES:
+                    yield ImportFailure(member_label, None, _too_large(info.file_size))
+                    continue
                 try:
                     content = archive.read(info)
                 except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
@@ -497,6 +508,13 @@ def read_import_units(path: Path) -> Iterator[ImportUnit | ImportFailure]:
         yield ImportFailure(label, None, f"damaged zip archive: {error}")
     except OSError as error:
         yield ImportFailure(label, None, f"cannot read {path}: {error.strerror or error}")
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"is {size:,} bytes; the importer reads JSON documents of at most "
+        f"{MAX_DOCUMENT_BYTES:,} bytes (split the download into several files)"
+    )
 
 
 def upsert_trial(

@@ -15,12 +15,17 @@ import sqlalchemy as sa
 from alembic.util import CommandError
 from sqlalchemy.orm import defer
 
+from models.backup import backup_if_sqlite, check_database_file, sqlite_file_of
 from models.criteria_set import CriteriaSet, CriteriaSource, find_criteria_sets, save_criteria_set
 from models.database import (
+    BUSY_MESSAGE,
     DatabaseError,
     SessionFactory,
+    busy_as_database_error,
     create_database_engine,
     current_revision,
+    head_revision,
+    is_busy_error,
     make_session_factory,
     upgrade_to_head,
 )
@@ -29,6 +34,7 @@ from models.importer import (
     ImportFailure,
     ImportOutcome,
     ImportReport,
+    ParsedStudy,
     import_paths_units,
     parse_document,
     upsert_trial,
@@ -220,17 +226,31 @@ def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> O
     A new database, or one without trials, gets the bundled trials through the same importer
     as any other file (``bundled_files`` replaces them, for tests).
 
+    A SQLite file must pass ``PRAGMA quick_check`` first, and is backed up before a migration
+    changes its schema.
+
     Raises:
-        DatabaseError: the database cannot be opened or migrated; the message says why.
+        DatabaseError: the database cannot be opened or migrated, is damaged or is busy; the
+            message says why.
     """
+    sqlite_file = sqlite_file_of(url) if "://" in url else None
+    if sqlite_file is not None:
+        check_database_file(sqlite_file)
     engine = create_database_engine(url)
     shown_url = engine.url.render_as_string(hide_password=True)
     try:
-        is_new = current_revision(engine) is None
-        upgrade_to_head(engine)
+        revision = current_revision(engine)
+        is_new = revision is None
+        if revision is not None and revision != head_revision():
+            backup_if_sqlite(engine, "before-migration")
+        with busy_as_database_error():
+            upgrade_to_head(engine)
         session_factory = make_session_factory(engine)
         with session_factory() as session:
             is_empty = count_trials(session) == 0
+    except DatabaseError:
+        engine.dispose()
+        raise
     except CommandError as error:
         engine.dispose()
         raise DatabaseError(
@@ -244,7 +264,8 @@ def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> O
     bundled_import = None
     if is_new or is_empty:
         files = bundled_trial_files() if bundled_files is None else tuple(bundled_files)
-        bundled_import = import_files(session_factory, files)
+        # A brand-new file has nothing to lose; an emptied one may still hold the referral log.
+        bundled_import = import_files(session_factory, files, back_up=not is_new)
     return OpenedDatabase(shown_url, engine, session_factory, bundled_import)
 
 
@@ -253,17 +274,27 @@ def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> O
 
 
 def import_files(
-    session_factory: SessionFactory, paths: Sequence[Path], *, now: dt.datetime | None = None
+    session_factory: SessionFactory,
+    paths: Sequence[Path],
+    *,
+    now: dt.datetime | None = None,
+    back_up: bool = True,
 ) -> ImportReport:
     """Import ClinicalTrials.gov JSON files (or zips of them), one transaction per document.
 
     A document with any bad study is not written at all; each member of a zip is its own
-    document, so good members are imported while bad ones are reported.
+    document, so good members are imported while bad ones are reported. A SQLite file is
+    backed up (``back_up``) before the first document is written.
+
+    Raises:
+        DatabaseError: another TrialMatch held the write lock past the busy timeout (documents
+            before the one waiting stay imported; importing again is safe), or the backup failed.
     """
     imported_at = now or utc_now()
     added: list[ImportedTrial] = []
     updated: list[ImportedTrial] = []
     failed: list[ImportFailure] = []
+    needs_backup = back_up
     for unit in import_paths_units(paths):
         if isinstance(unit, ImportFailure):
             failed.append(unit)
@@ -272,17 +303,14 @@ def import_files(
         if document.failures:
             failed.extend(document.failures)
             continue
-        outcomes: list[tuple[ImportOutcome, ImportedTrial]] = []
+        if needs_backup:
+            backup_if_sqlite(session_factory.kw["bind"], "before-import")
+            needs_backup = False
         try:
-            with session_factory.begin() as session:
-                for study in document.studies:
-                    outcome = upsert_trial(
-                        session, study, source_file=unit.label, imported_at=imported_at
-                    )
-                    outcomes.append(
-                        (outcome, ImportedTrial(unit.label, study.trial_id, study.title))
-                    )
+            outcomes = _write_document(session_factory, document.studies, unit.label, imported_at)
         except sa.exc.SQLAlchemyError as error:
+            if is_busy_error(error):
+                raise DatabaseError(BUSY_MESSAGE) from error
             reason = getattr(error, "orig", None) or error
             failed.append(
                 ImportFailure(unit.label, None, f"database error, nothing written: {reason}")
@@ -291,6 +319,33 @@ def import_files(
         for outcome, trial in outcomes:
             (added if outcome == "added" else updated).append(trial)
     return ImportReport(tuple(added), tuple(updated), tuple(failed))
+
+
+def _write_document(
+    session_factory: SessionFactory,
+    studies: Sequence[ParsedStudy],
+    label: str,
+    imported_at: dt.datetime,
+) -> list[tuple[ImportOutcome, ImportedTrial]]:
+    """Write one document's studies in one transaction.
+
+    When another workstation inserted one of the same trials between our check and our insert
+    (a unique-key conflict), the document is written once more: it then updates that trial.
+    """
+    for attempt in (1, 2):
+        outcomes: list[tuple[ImportOutcome, ImportedTrial]] = []
+        try:
+            with session_factory.begin() as session:
+                for study in studies:
+                    outcome = upsert_trial(
+                        session, study, source_file=label, imported_at=imported_at
+                    )
+                    outcomes.append((outcome, ImportedTrial(label, study.trial_id, study.title)))
+            return outcomes
+        except sa.exc.IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable: the second attempt returns or raises")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,7 +515,7 @@ def store_criteria_set(
     Raises:
         UnknownTrialError: no trial has ``trial_id``.
     """
-    with session_factory.begin() as session:
+    with busy_as_database_error(), session_factory.begin() as session:
         if session.get(Trial, trial_id) is None:
             raise UnknownTrialError(f"no trial {trial_id} in the database")
         row = save_criteria_set(
@@ -517,7 +572,7 @@ def log_referral(
     now: dt.datetime | None = None,
 ) -> ReferralRecord:
     """Record that a referral letter was exported or printed (``created_at`` in UTC)."""
-    with session_factory.begin() as session:
+    with busy_as_database_error(), session_factory.begin() as session:
         row = add_referral(
             session,
             created_at=now or utc_now(),
