@@ -29,7 +29,14 @@ from engine.outcomes import (
 from engine.profile import Diagnosis, PatientProfile, Treatment
 from engine.ranking import haversine_km
 from engine.units import Settings as EngineSettings
-from engine.units import default_uln, display_unit, format_number
+from engine.units import (
+    UnitError,
+    default_uln,
+    display_unit,
+    format_number,
+    format_quantity,
+    to_canonical,
+)
 from engine.vocabulary import INSTRUMENTS, condition_label, treatment_label
 from models.database import SessionFactory
 from models.files import atomic_writer
@@ -288,9 +295,24 @@ def _patient_lines(
     return tuple(lines)
 
 
-def _consent_text(consent: bool | None) -> str:
+def _consent_text(consent: bool | None, *, deidentified: bool, trial_word: str) -> str:
+    if deidentified:
+        if consent is True:
+            return (
+                f"The patient has agreed to be contacted about the {trial_word} below; an "
+                "identified referral will follow if the study team is interested."
+            )
+        if consent is False:
+            return "The patient has not agreed to be contacted; this is a feasibility enquiry."
+        return (
+            "The patient has not yet been asked about being contacted; this is a feasibility "
+            "enquiry."
+        )
     if consent is True:
-        return "The patient has agreed to be contacted by the study team about this trial."
+        return (
+            f"The patient has agreed to be contacted by the study team about the {trial_word} "
+            "below."
+        )
     if consent is False:
         return (
             "The patient has NOT agreed to be contacted by the study team. Please do not contact "
@@ -353,20 +375,32 @@ def _score_lines(profile: PatientProfile, dates: _DateWriter) -> tuple[str, ...]
 def _uln_text(
     analyte: str, unit: str, uln: float | None, sex: str | None, clinic: ClinicSettings
 ) -> str:
+    """The ULN the comparison uses: the lab's, else the clinic's or a typical value, "assumed"."""
     fact = analyte if analyte.startswith("lab.") else f"lab.{analyte}"
     spec = FACTS.get(fact)
     if uln is not None:
         return f"ULN {format_number(uln)} {unit} (the lab's)"
     if spec is None or not spec.has_uln:
         return ""
-    canonical = display_unit(spec.unit)
     clinic_uln = clinic.lab_ulns.get(fact.removeprefix("lab."))
     if clinic_uln is not None:
-        return f"ULN {format_number(clinic_uln)} {canonical} assumed (clinic default)"
+        return f"ULN {_in_entered_unit(fact, clinic_uln, unit)} assumed (clinic default)"
     assumed = default_uln(fact, sex, EngineSettings())
     if assumed is not None:
-        return f"ULN {format_number(assumed)} {canonical} assumed (typical adult value)"
+        return f"ULN {_in_entered_unit(fact, assumed, unit)} assumed (typical adult value)"
     return "no ULN recorded"
+
+
+def _in_entered_unit(fact: str, canonical_value: float, unit: str) -> str:
+    """A canonical value shown in the unit the result was entered in, canonical in brackets."""
+    canonical = format_quantity(canonical_value, FACTS[fact].unit)
+    try:
+        per_entered_unit = to_canonical(fact, 1.0, unit)
+    except UnitError:
+        return canonical
+    if display_unit(FACTS[fact].unit) == unit or per_entered_unit == 1.0:
+        return canonical
+    return f"{format_number(round(canonical_value / per_entered_unit, 3))} {unit} ({canonical})"
 
 
 def _lab_rows(
@@ -772,7 +806,9 @@ def build_referral_letter(
         addressee=f"To the study team of the {trial_word} below",
         opening=opening,
         patient=_patient_lines(profile, screening, dates),
-        consent=_consent_text(profile.consent_to_contact),
+        consent=_consent_text(
+            profile.consent_to_contact, deidentified=deidentified, trial_word=trial_word
+        ),
         diagnoses=tuple(_diagnosis_line(d, dates) for d in profile.diagnoses),
         disease_activity=_score_lines(profile, dates),
         labs=_lab_rows(profile, dates, clinic),

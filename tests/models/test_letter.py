@@ -137,7 +137,7 @@ def test_identified_letter_needs_the_patients_agreement() -> None:
         with pytest.raises(LetterError, match="only the de-identified summary"):
             _build(report)
         assert _build(report, deidentified=True).consent.startswith(
-            "The patient has NOT" if consent is False else "Whether the patient agrees"
+            "The patient has not agreed" if consent is False else "The patient has not yet been"
         )
 
 
@@ -217,6 +217,12 @@ def test_lab_uln_lines() -> None:
     assert labs["AST"].uln == "ULN 35 U/L (the lab's)"
     assert labs["ALT"].uln == "ULN 40 U/L assumed (typical adult value)"
     assert labs["Serum creatinine"].uln == "ULN 88 µmol/L assumed (typical adult value)"
+    entered_in_mg_dl = standard_report(
+        labs=[{"analyte": "creatinine", "value": 0.8, "unit": "mg/dL", "date": "2026-11-18"}]
+    )
+    (creatinine,) = _build(entered_in_mg_dl).labs
+    # The assumed ULN is shown in the unit the result was entered in, and in the canonical one.
+    assert creatinine.uln == "ULN 0.995 mg/dL (88 µmol/L) assumed (typical adult value)"
     assert labs["White blood cell count"].uln == ""
 
 
