@@ -43,11 +43,44 @@ class ParseStatistics:
 
 
 @dataclass(frozen=True, slots=True)
+class LeafSpan:
+    """Where a rule leaf's wording sits in the input (the file format has no leaf spans).
+
+    Attributes:
+        criterion_id: the criterion the leaf belongs to.
+        text: the leaf's ``text`` (verbatim, escapes undone).
+        span: ``(start, end)`` offsets into the input as passed, escapes included.
+    """
+
+    criterion_id: str
+    text: str
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
 class ParseResult:
-    """The criteria file dict and the statistics of one parse."""
+    """The criteria file dict, the statistics of one parse and the leaves' input spans."""
 
     criteria: dict[str, Any]
     statistics: ParseStatistics
+    leaf_spans: tuple[LeafSpan, ...] = ()
+
+
+def _leaf_texts(rule: object) -> list[str]:
+    """The ``text`` of every fact and review leaf, in reading order."""
+    if not isinstance(rule, dict):
+        return []
+    if "fact" in rule:
+        return [rule["text"]] if isinstance(rule.get("text"), str) else []
+    if "review" in rule:
+        return [rule["review"]] if isinstance(rule["review"], str) else []
+    if "not" in rule:
+        return _leaf_texts(rule["not"])
+    texts: list[str] = []
+    for mode in ("all", "any"):
+        for child in rule.get(mode, ()):
+            texts.extend(_leaf_texts(child))
+    return texts
 
 
 def parse_criteria(trial_id: str, text: str) -> ParseResult:
@@ -68,6 +101,7 @@ def parse_criteria(trial_id: str, text: str) -> ParseResult:
     criteria: list[dict[str, Any]] = []
     used_ids: set[str] = set()
     counts = {"computable": 0, "mixed": 0, "review": 0, "leaves": 0, "review_parts": 0}
+    leaf_spans: list[LeafSpan] = []
     for sequence, raw in enumerate(split.criteria, start=1):
         criterion_text = work.text[raw.start : raw.end]
         reading = read_criterion(criterion_text, raw.kind, section_known=raw.section_known)
@@ -91,6 +125,19 @@ def parse_criteria(trial_id: str, text: str) -> ParseResult:
                 "span": [start, end],
             }
         )
+        cursor = 0
+        for leaf_text in _leaf_texts(reading.rule):
+            found = criterion_text.find(leaf_text, cursor)
+            if found < 0:
+                found = criterion_text.find(leaf_text)
+            if found >= 0:
+                cursor = found
+                leaf_start = raw.start + found
+                leaf_spans.append(
+                    LeafSpan(
+                        identifier, leaf_text, work.span(leaf_start, leaf_start + len(leaf_text))
+                    )
+                )
         counts["leaves"] += reading.computable_parts
         if reading.rule is None:
             counts["review"] += 1
@@ -113,7 +160,7 @@ def parse_criteria(trial_id: str, text: str) -> ParseResult:
         groups=len(groups),
         **counts,
     )
-    return ParseResult(document, statistics)
+    return ParseResult(document, statistics, tuple(leaf_spans))
 
 
 def parse_criteria_text(trial_id: str, text: str) -> dict[str, Any]:
@@ -121,4 +168,4 @@ def parse_criteria_text(trial_id: str, text: str) -> dict[str, Any]:
     return parse_criteria(trial_id, text).criteria
 
 
-__all__ = ["ParseResult", "ParseStatistics", "parse_criteria", "parse_criteria_text"]
+__all__ = ["LeafSpan", "ParseResult", "ParseStatistics", "parse_criteria", "parse_criteria_text"]

@@ -154,3 +154,15 @@ def test_every_criterion_is_automatic_and_unverified(seed_texts):
         parsed = parse_criteria_text("T", text)
         assert parsed["source"] == "automatic"
         assert all(c["verified"] is False for c in parsed["criteria"])
+
+
+def test_leaf_spans_locate_each_leaf_in_the_escaped_input():
+    from engine.parser import parse_criteria
+
+    raw = "Exclusion Criteria:\n\n1. INR \\>1.5 times ULN; positive for HIV antibody.\n"
+    result = parse_criteria("T", raw)
+    found = {leaf.text: raw[leaf.span[0] : leaf.span[1]] for leaf in result.leaf_spans}
+    assert found == {
+        "INR >1.5 times ULN": "INR \\>1.5 times ULN",
+        "HIV antibody": "HIV antibody",
+    }
