@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer, Signal, Slot
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         matcher_factory: Callable[[SessionFactory, ClinicSettings], Any] = Matcher,
         today: Callable[[], dt.date] = dt.date.today,
         qsettings: QSettings | None = None,
+        recovery_dir: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -155,6 +157,13 @@ class MainWindow(QMainWindow):
         panel_class = _profile_panel_class()
         self.profile_panel: Any = panel_class() if panel_class is not None else _NoFormPanel()
         self.profile_panel.setAccessibleName("Patient profile")
+        self.patient_files: Any = None
+        if panel_class is not None:
+            from ui.patient_files import PatientFileController
+
+            self.patient_files = PatientFileController(
+                self.profile_panel, self, self._qsettings, recovery_dir
+            )
         self.results_panel = ResultsPanel()
         self.detail_panel = TrialDetailPanel()
 
@@ -213,6 +222,13 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        files = self.patient_files
+        if files is not None:
+            for action in (files.new_action, files.open_action):
+                file_menu.addAction(action)
+            file_menu.addMenu(files.recent_menu)
+            file_menu.addAction(files.save_action)
+            file_menu.addAction(files.save_as_action)
         self.patient_actions_anchor = file_menu.addSeparator()
         self.export_action = QAction("&Export letter…", self)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))

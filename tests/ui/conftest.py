@@ -68,6 +68,7 @@ def make_window(
             "db_pool": db_pool,
             "today": lambda: SCREENING_DATE,
             "qsettings": window_settings,
+            "recovery_dir": Path(window_settings.fileName()).with_suffix(".recovery"),
         }
         options.update(overrides)
         window = MainWindow(bundled_database.session_factory, **options)  # type: ignore[arg-type]
