@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic registry data (bench.generate) and the measured table (bench.run)."""

@@ -1,0 +1,370 @@
+"""``python -m bench.run``: measure start-up, matching, import, parsing, the letter and memory.
+
+Prints one table row per measurement with its target and whether it was met. Matching runs in a
+separate process per database size, so each size's peak memory (ru_maxrss) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+from contextlib import closing
+import copy
+import datetime as dt
+import io
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.databases import CACHE_DIR, SEED, benchmark_database, bulk_zip
+from bench.generate import generate_study, write_bulk_zip
+
+SCREENING_DATE = dt.date(2026, 11, 23)
+PROFILE_PATH = (
+    Path(__file__).resolve().parent.parent / "tests" / "golden" / "adult_refractory_sle.json"
+)
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+QUICK_SIZES = (60,)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the table; ``met`` is None when the row has no target."""
+
+    name: str
+    value: str
+    target: str = "-"
+    met: bool | None = None
+
+    def verdict(self) -> str:
+        return "n/a" if self.met is None else ("met" if self.met else "MISSED")
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching (in a child process per size)
+
+
+def _profiles() -> tuple[Any, Any]:
+    """The golden adult SLE profile, and the same with one lab value edited."""
+    from engine.profile import profile_from_dict
+    from models.profile_io import read_profile_dict
+
+    data = read_profile_dict(PROFILE_PATH)
+    edited = copy.deepcopy(data)
+    labs = edited["labs"]
+    assert isinstance(labs, list)
+    anc = next(lab for lab in labs if lab["analyte"] == "anc")
+    anc["value"] = 1.2  # below the usual 1.5 threshold: verdicts change
+    return (
+        profile_from_dict(data, today=SCREENING_DATE),
+        profile_from_dict(edited, today=SCREENING_DATE),
+    )
+
+
+def bare_query_seconds(path: Path) -> float:
+    """The SQL a match cannot do without: every trial's screening columns and criteria sets."""
+    started = time.perf_counter()
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute(
+            "SELECT t.trial_id, t.overall_status, t.minimum_age_days, t.maximum_age_days, t.sex,"
+            " t.eligibility_criteria, c.criteria_json FROM trials t"
+            " LEFT JOIN criteria_sets c ON c.trial_id = t.trial_id"
+        ).fetchall()
+    return time.perf_counter() - started
+
+
+def match_worker(path: Path) -> dict[str, Any]:
+    """First match and re-match after a one-field edit with one Matcher, and peak memory."""
+    from models.database import sqlite_url
+    from models.matching import Matcher
+    from models.operations import open_database
+
+    database = open_database(sqlite_url(path), bundled_files=())
+    profile, edited = _profiles()
+    sql_seconds = bare_query_seconds(path)
+    matcher = Matcher(database.session_factory)
+    started = time.perf_counter()
+    report = matcher.match(profile, screening_date=SCREENING_DATE)
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    rematch = matcher.match(edited, screening_date=SCREENING_DATE)
+    second = time.perf_counter() - started
+    trials = len(report.trials) + report.hidden_closed + len(report.problems)
+    verdicts_before = {item.trial_id: item.evaluation.verdict for item in report.trials}
+    changed = sum(
+        1
+        for item in rematch.trials
+        if verdicts_before.get(item.trial_id) != item.evaluation.verdict
+    )
+    return {
+        "trials": trials,
+        "sql": sql_seconds,
+        "first": first,
+        "rematch": second,
+        "verdicts_changed": changed,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_child(*arguments: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark child {arguments} failed:\n{result.stderr}")
+    data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# The other measurements
+
+
+def measure_startup(path: Path) -> float:
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    started = time.time()
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.startup_probe", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+    )
+    shown = [line for line in result.stdout.splitlines() if line.startswith("shown ")]
+    if result.returncode != 0 or not shown:
+        raise RuntimeError(f"the window did not start:\n{result.stderr}")
+    return float(shown[-1].split()[1]) - started
+
+
+def measure_import(count: int, work: Path) -> tuple[float, Path]:
+    """Seconds to import ``count`` synthetic records into a new database (and that database)."""
+    from models.database import sqlite_url
+    from models.operations import import_files, open_database
+
+    source = work / f"import-{count}.zip"
+    write_bulk_zip(source, count, SEED + 1)
+    target = work / f"import-{count}.sqlite"
+    database = open_database(sqlite_url(target), bundled_files=())
+    started = time.perf_counter()
+    report = import_files(database.session_factory, [source])
+    seconds = time.perf_counter() - started
+    database.engine.dispose()
+    if report.failed or len(report.added) != count:
+        raise RuntimeError(f"import of {count} records failed: {report.failed[:1]}")
+    return seconds, target
+
+
+def measure_parser(trials: int) -> tuple[int, float]:
+    """Criteria found and seconds spent parsing ``trials`` synthetic criteria texts."""
+    from engine.parser import parse_criteria
+
+    texts = []
+    for index in range(trials):
+        study, _ = generate_study(index, SEED)
+        section = study["protocolSection"]
+        texts.append(
+            (
+                section["identificationModule"]["nctId"],
+                section["eligibilityModule"]["eligibilityCriteria"],
+            )
+        )
+    started = time.perf_counter()
+    criteria = sum(parse_criteria(trial_id, text).statistics.criteria for trial_id, text in texts)
+    return criteria, time.perf_counter() - started
+
+
+def measure_letter(path: Path) -> float:
+    """Seconds to build and render the referral letter for 10 trials of a match report."""
+    from models.database import sqlite_url
+    from models.letter import build_referral_letter
+    from models.matching import Matcher
+    from models.operations import open_database
+    from models.settings import ClinicSettings
+    from ui.export.pdf_report import render_referral_letter
+
+    database = open_database(sqlite_url(path), bundled_files=())
+    profile, _ = _profiles()
+    report = Matcher(database.session_factory).match(profile, screening_date=SCREENING_DATE)
+    chosen = [item.trial_id for item in report.trials[:10]]
+    settings = ClinicSettings(clinic_name="Benchmark Clinic", physician_name="Dr. Bench")
+    started = time.perf_counter()
+    letter = build_referral_letter(
+        report,
+        settings,
+        chosen,
+        deidentified=False,
+        physician=None,
+        generated_at=dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC),
+    )
+    render_referral_letter(letter, io.BytesIO())
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+
+
+def collect(
+    sizes: tuple[int, ...], import_count: int, parser_trials: int, cache: Path
+) -> list[Row]:
+    rows: list[Row] = []
+    smallest = benchmark_database(min(sizes), cache)
+
+    seconds = measure_startup(smallest)
+    rows.append(
+        Row(
+            f"Start-up to window shown ({min(sizes):,} trials)",
+            f"{seconds:.2f} s",
+            "<= 2 s",
+            seconds <= 2,
+        )
+    )
+
+    largest_peak: tuple[int, float] | None = None
+    for size in sizes:
+        path = benchmark_database(size, cache)
+        result = run_child("--match-worker", str(path))
+        label = f"{result['trials']:,} trials"
+        first_target = "<= 1 s" if size == 100_000 else "-"
+        rows.append(
+            Row(
+                f"First match, rules stored ({label})",
+                f"{result['first']:.2f} s",
+                first_target,
+                result["first"] <= 1 if size == 100_000 else None,
+            )
+        )
+        rows.append(
+            Row(
+                f"Re-match after one lab edit ({label}; {result['verdicts_changed']} verdicts changed)",
+                _ms(result["rematch"]),
+                "<= 100 ms" if size == 10_000 else "-",
+                result["rematch"] <= 0.1 if size == 10_000 else None,
+            )
+        )
+        ratio = result["rematch"] / result["sql"] if result["sql"] else float("inf")
+        rows.append(
+            Row(
+                f"Bare SQL read of candidate trials ({label})",
+                f"{_ms(result['sql'])} (re-match = {ratio:,.0f}x)",
+            )
+        )
+        largest_peak = (size, result["peak_mb"])
+
+    with tempfile.TemporaryDirectory(prefix="trialmatch-bench-") as work:
+        seconds, imported = measure_import(import_count, Path(work))
+        rate = import_count / seconds
+        rows.append(
+            Row(
+                f"Import {import_count:,} records",
+                f"{rate:,.0f} records/s ({seconds:.1f} s)",
+                ">= 500 records/s",
+                rate >= 500,
+            )
+        )
+        # The app today stores no parsed rules at import: its first match parses every text.
+        cold = run_child("--match-worker", str(imported))
+        rows.append(
+            Row(
+                f"First match, nothing stored: rules parsed now ({cold['trials']:,} trials)",
+                f"{cold['first']:.2f} s",
+            )
+        )
+
+    criteria, seconds = measure_parser(parser_trials)
+    rows.append(
+        Row(
+            f"Parser ({parser_trials:,} texts, {criteria:,} criteria)",
+            f"{criteria / seconds:,.0f} criteria/s",
+        )
+    )
+
+    seconds = measure_letter(smallest)
+    rows.append(
+        Row("Referral letter, 10 trials (build + PDF)", f"{seconds:.2f} s", "<= 1 s", seconds <= 1)
+    )
+
+    if largest_peak is not None:
+        size, peak = largest_peak
+        rows.append(
+            Row(
+                f"Peak memory, match process ({size:,} trials)",
+                f"{peak:,.0f} MB",
+                "<= 500 MB" if size == 100_000 else "-",
+                peak <= 500 if size == 100_000 else None,
+            )
+        )
+    return rows
+
+
+def format_table(rows: list[Row]) -> str:
+    headers = ("Measurement", "Value", "Target", "Result")
+    cells = [headers] + [(row.name, row.value, row.target, row.verdict()) for row in rows]
+    widths = [max(len(line[column]) for line in cells) for column in range(4)]
+    lines = [
+        " | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        for line in cells
+    ]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def machine_description() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        memory_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        memory = f"{memory_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        memory = "unknown memory"
+    return f"{os.cpu_count()} CPUs, {model}, {memory}, Python {sys.version.split()[0]}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the suite runs")
+    parser.add_argument("--sizes", help="comma-separated trial counts (default 1000,10000,100000)")
+    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
+    parser.add_argument("--match-worker", type=Path, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.match_worker is not None:
+        print(json.dumps(match_worker(arguments.match_worker)))
+        return 0
+    if arguments.sizes:
+        sizes = tuple(sorted(int(part.replace("_", "")) for part in arguments.sizes.split(",")))
+    else:
+        sizes = QUICK_SIZES if arguments.quick else DEFAULT_SIZES
+    import_count, parser_trials = (40, 10) if arguments.quick else (10_000, 300)
+    print(f"Machine: {machine_description()}", flush=True)
+    rows = collect(sizes, import_count, parser_trials, arguments.cache_dir)
+    print(format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
