@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -26,6 +26,8 @@ from models.matching import Matcher, MatchReport
 from models.operations import list_trials
 from models.settings import ClinicSettings
 from ui.dialogs import ask_open_paths, show_error
+from ui.patient_files import PatientFileController
+from ui.profile.profile_panel import ProfilePanel
 from ui.results.results_panel import ResultsPanel
 from ui.results.trial_detail_panel import TrialDetailPanel
 from ui.trials.import_dialog import ImportController
@@ -81,37 +83,6 @@ class MatchService:
         return report
 
 
-def _profile_panel_class() -> type[QWidget] | None:
-    """The patient form, when this build has it (it is developed alongside this window)."""
-    try:
-        from ui.profile.profile_panel import ProfilePanel
-    except ImportError:
-        return None
-    return ProfilePanel
-
-
-class _NoFormPanel(QLabel):
-    """Stands in for the patient form when it is missing; profiles still come from files."""
-
-    profile_changed = Signal(object)
-    validity_changed = Signal(bool)
-
-    def __init__(self) -> None:
-        super().__init__("The patient form is not part of this build.")
-        self.setWordWrap(True)
-        self._profile: PatientProfile | None = None
-
-    def current_profile(self) -> PatientProfile | None:
-        return self._profile
-
-    def set_profile(self, profile: PatientProfile) -> None:
-        self._profile = profile
-        self.profile_changed.emit(profile)
-
-    def focus_field(self, _fact_name: str) -> bool:
-        return False
-
-
 class MainWindow(QMainWindow):
     """The application window; its dependencies come in through the constructor.
 
@@ -154,16 +125,11 @@ class MainWindow(QMainWindow):
         self._import = ImportController(self, session_factory, self.runner, self._on_imported)
         self.setWindowTitle(WINDOW_TITLE)
 
-        panel_class = _profile_panel_class()
-        self.profile_panel: Any = panel_class() if panel_class is not None else _NoFormPanel()
+        self.profile_panel = ProfilePanel()
         self.profile_panel.setAccessibleName("Patient profile")
-        self.patient_files: Any = None
-        if panel_class is not None:
-            from ui.patient_files import PatientFileController
-
-            self.patient_files = PatientFileController(
-                self.profile_panel, self, self._qsettings, recovery_dir
-            )
+        self.patient_files = PatientFileController(
+            self.profile_panel, self, self._qsettings, recovery_dir
+        )
         self.results_panel = ResultsPanel()
         self.detail_panel = TrialDetailPanel()
 
@@ -223,12 +189,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         files = self.patient_files
-        if files is not None:
-            for action in (files.new_action, files.open_action):
-                file_menu.addAction(action)
-            file_menu.addMenu(files.recent_menu)
-            file_menu.addAction(files.save_action)
-            file_menu.addAction(files.save_as_action)
+        for action in (files.new_action, files.open_action):
+            file_menu.addAction(action)
+        file_menu.addMenu(files.recent_menu)
+        file_menu.addAction(files.save_action)
+        file_menu.addAction(files.save_as_action)
         self.patient_actions_anchor = file_menu.addSeparator()
         self.export_action = QAction("&Export letter…", self)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
@@ -484,8 +449,7 @@ class MainWindow(QMainWindow):
 
     @override
     def closeEvent(self, event: QCloseEvent) -> None:
-        controller = getattr(self, "patient_files", None)
-        if controller is not None and not controller.maybe_close():
+        if not self.patient_files.maybe_close():
             event.ignore()
             return
         self._match_timer.stop()
