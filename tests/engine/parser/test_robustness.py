@@ -96,5 +96,8 @@ def test_pathological_inputs_complete():
         "a" * 50_000,
         "\\" * 50_000,
         "x10^" * 12_000,
+        "Patients with " * 8_000,
+        "Inclusion Criteria:\n* " + "following conditions: SLE " * 4_000,
+        "a, " * 30_000,
     ):
         _check(text)
