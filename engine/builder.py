@@ -182,7 +182,9 @@ def _findings(profile: PatientProfile, screening: date, notes: list[str]) -> dic
     return values
 
 
-def _patient_facts(profile: PatientProfile, screening: date) -> dict[str, FactValue]:
+def _patient_facts(
+    profile: PatientProfile, screening: date, notes: list[str]
+) -> dict[str, FactValue]:
     values: dict[str, FactValue] = {}
     patient = profile.patient
     if patient.birth_date is not None:
@@ -198,10 +200,19 @@ def _patient_facts(profile: PatientProfile, screening: date) -> dict[str, FactVa
         )
     if patient.sex is not None:
         values["sex"] = FactValue("sex", patient.sex, "", None, patient.sex, "patient.sex")
-    if patient.weight is not None:
-        values["weight_kg"] = _measure_fact("weight_kg", patient.weight, "patient.weight")
-    if patient.height is not None:
-        values["height_cm"] = _measure_fact("height_cm", patient.height, "patient.height")
+    for name, measure, source in (
+        ("weight_kg", patient.weight, "patient.weight"),
+        ("height_cm", patient.height, "patient.height"),
+    ):
+        if measure is None:
+            continue
+        if measure.date is not None and measure.date > screening:
+            notes.append(
+                f"{source} of {measure.date} is after the screening date {screening} "
+                "and was ignored"
+            )
+            continue
+        values[name] = _measure_fact(name, measure, source)
     reproductive = profile.reproductive
     flags = (
         ("pregnant", reproductive.pregnant),
@@ -320,7 +331,7 @@ def build(profile: PatientProfile, screening_date: date | None, settings: Settin
     settings = settings or Settings()
     notes: list[str] = []
     values: dict[str, FactValue] = {}
-    values.update(_patient_facts(profile, screening))
+    values.update(_patient_facts(profile, screening, notes))
     values.update(_labs(profile, screening, settings, notes))
     values.update(_scores(profile, screening, notes))
     values.update(_diagnosis_facts(profile, screening))

@@ -236,7 +236,7 @@ def _leaf(ctx: _Context, data: Mapping[str, Any], path: str) -> Leaf:
                 rule_value = str(count)
             elif "value" in data:
                 raise ctx.fail(f"{path}.value", f"{op} takes no value")
-        case FactKind.CONDITION:
+        case _:  # FactKind.CONDITION
             ids = _str_list(ctx, data.get("value"), f"{path}.value")
             unknown = [item for item in ids if item not in CONDITIONS]
             if unknown or not ids:

@@ -571,19 +571,18 @@ def _condition_has(leaf: Leaf, facts: Facts) -> Evidence:
             patient_value=shown,
             threshold=wanted,
         )
-    for wanted_truth in (Truth.TRUE, Truth.UNKNOWN, Truth.FALSE):
-        for truth, text in outcomes:
-            if truth is wanted_truth:
-                missing = ("diagnosis",) if truth is Truth.UNKNOWN else ()
-                return _evidence(
-                    leaf,
-                    truth,
-                    f"Diagnosis: {text}",
-                    patient_value=shown,
-                    threshold=wanted,
-                    missing_facts=missing,
-                )
-    raise AssertionError("unreachable: outcomes hold only TRUE, UNKNOWN or FALSE")
+    # The most favourable diagnosis decides: one that matches beats one that may match.
+    priority = {Truth.TRUE: 0, Truth.UNKNOWN: 1, Truth.FALSE: 2}
+    truth, text = min(outcomes, key=lambda outcome: priority[outcome[0]])
+    missing = ("diagnosis",) if truth is Truth.UNKNOWN else ()
+    return _evidence(
+        leaf,
+        truth,
+        f"Diagnosis: {text}",
+        patient_value=shown,
+        threshold=wanted,
+        missing_facts=missing,
+    )
 
 
 OPERATORS: dict[str, Operator] = {

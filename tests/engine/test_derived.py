@@ -403,3 +403,36 @@ def test_treatment_events_by_class(
     assert [t.drug for _, t in facts.treatment_events("b_cell_targeted")] == ["rituximab"]
     assert [i for i, _ in facts.treatment_events("glucocorticoid")] == [0]
     assert facts.treatment_events("car_t") == ()
+
+
+def test_everything_after_the_screening_date_is_ignored(
+    profile_dict: dict[str, Any], facts_from: Callable[..., Facts]
+) -> None:
+    profile_dict["findings"].append(
+        {"test": "serology.hiv", "result": "negative", "date": "2026-11-20", "titer": None}
+    )
+    facts = facts_from(profile_dict, date(2026, 11, 10))
+    assert facts.get("lab.hemoglobin") is None
+    assert facts.get("score.sledai_2k") is None
+    assert facts.get("serology.hiv") is None
+    assert facts.get("serology.hbsag") is not None
+    # four labs, SLEDAI-2K, BILAG-2004 and the HIV test
+    assert len([n for n in facts.notes if "after the screening date 2026-11-10" in n]) == 7
+    before_weight = facts_from(profile_dict, date(2026, 10, 20))
+    assert before_weight.get("weight_kg") is None
+    assert before_weight.get("height_cm") is not None  # undated
+    assert before_weight.missing_for("derived.crcl") == ("lab.creatinine", "weight_kg")
+
+
+def test_biopsy_without_classes_or_indices_adds_no_facts(
+    profile_dict: dict[str, Any], facts_from: Callable[..., Facts]
+) -> None:
+    profile_dict["diagnoses"][0]["lupus_nephritis"] = {
+        "classes": [],
+        "biopsy_date": "2026-08-01",
+        "activity_index": None,
+        "chronicity_index": None,
+    }
+    facts = facts_from(profile_dict)
+    assert facts.get("lupus_nephritis_class") is None
+    assert facts.get("score.nih_activity_index") is None

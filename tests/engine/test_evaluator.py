@@ -343,3 +343,18 @@ def test_full_profile_against_a_realistic_trial(
     assert anc is not None
     assert anc.evidence[0].entered == "1500 /µL"
     assert anc.evidence[0].patient_value == "1.5 ×10⁹/L"
+
+
+def test_group_of_not_applicable_members_counts_as_not_applicable() -> None:
+    applies = {"fact": "sex", "op": "in", "value": ["female"]}
+    data = trial(
+        [
+            crit("inc-1", "hiv", group="g", applies_if=applies),
+            crit("inc-2", "hbsag", group="g", applies_if=applies),
+        ],
+        groups=[{"id": "g", "mode": "any"}],
+    )
+    state = Facts(screening_date=SCREENING, values={"sex": FactValue("sex", "male")})
+    evaluation = evaluate_trial(load_criteria(data), state)
+    assert evaluation.verdict is Verdict.MEETS_CHECKABLE_CRITERIA
+    assert evaluation.counts.not_applicable == 2

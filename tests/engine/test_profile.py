@@ -74,6 +74,8 @@ def edit(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("patient.birth_date", "01/02/1990", "patient.birth_date: '01/02/1990' is not a date"),
         ("patient.birth_date", "2026-1-1", "patient.birth_date: '2026-1-1' is not a date"),
         ("patient.birth_date", 1990, "patient.birth_date: must be a date YYYY-MM-DD"),
+        ("patient.birth_date", "19900402", "patient.birth_date: '19900402' is not a date"),
+        ("labs.0.analyte", "  ", "labs[0].analyte: is required"),
         ("patient.sex", "f", 'patient.sex: must be "female", "male" or null'),
         ("patient.name", 5, "patient.name: must be text, not int"),
         ("patient.weight", {"value": 62, "unit": "stone"}, "patient.weight.unit: unit 'stone'"),
@@ -171,6 +173,7 @@ def edit(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
             "xyz",
             "diagnoses[0].condition: unknown condition 'xyz'; did you mean 'lupus_nephritis'",
         ),
+        ("diagnoses.0", {"condition": "xyz"}, "diagnoses[0].condition: unknown condition 'xyz'"),
         ("diagnoses.0.status", ["resistant"], "diagnoses[0].status: unknown status ['resistant']"),
         (
             "diagnoses.0.classification",
@@ -276,10 +279,12 @@ def test_result_words_and_labels() -> None:
 
 
 def test_warnings_for_unusual_values(profile_dict: dict[str, Any]) -> None:
+    assert profile_warnings(profile_from_dict(profile_dict, today=TODAY)) == ()
     profile_dict["labs"].append(
         {"analyte": "anc", "value": 45, "unit": "10^9/L", "date": "2026-11-18", "uln": None}
     )
     profile_dict["patient"]["height"] = {"value": 30, "unit": "cm", "date": None}
+    profile_dict["patient"]["weight"] = None
     warnings = profile_warnings(profile_from_dict(profile_dict, today=TODAY))
     assert warnings == (
         "labs[4].value: 45 ×10⁹/L is an unusual absolute neutrophil count",

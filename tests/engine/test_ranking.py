@@ -85,6 +85,7 @@ def test_nearest_recruiting_site_then_most_recent_update() -> None:
         date(2025, 1, 1),
         (
             Site("Lyon", "RECRUITING", *LYON),
+            Site("Berlin", "RECRUITING", *BERLIN),
             Site("Paris closed", "COMPLETED", *PARIS),
             Site("No coordinates", "RECRUITING"),
         ),

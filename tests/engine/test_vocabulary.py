@@ -154,6 +154,7 @@ def test_lookups_and_labels() -> None:
     assert treatment_label("rituximab") == "Rituximab"
     assert treatment_label("unknown") is None
     assert class_closure(("anti_cd20",)) == {"anti_cd20", "b_cell_targeted", "biologic"}
+    assert class_closure(("anti_cd20", "b_cell_targeted")) == class_closure(("anti_cd20",))
     assert normalise_term("  Sjögren’s   Syndrome ") == "sjogren syndrome"
     spec = fact_spec("treatment.b_cell_targeted")
     assert spec is not None
