@@ -537,7 +537,9 @@ def _evidence_line(evidence: Evidence, dates: _DateWriter) -> str:
         line += f"; required {evidence.threshold}"
     if evidence.uln is not None:
         assumed = " assumed" if evidence.uln_assumed else " (the lab's)"
-        line += f"; ULN {format_number(evidence.uln)}{assumed}"
+        spec = FACTS.get(evidence.fact)
+        uln = format_quantity(evidence.uln, spec.unit) if spec else format_number(evidence.uln)
+        line += f"; ULN {uln}{assumed}"
     if evidence.formula:
         line += f"; derived: {evidence.formula}"
     return dates.scrub(line)

@@ -116,6 +116,7 @@ def test_lab_uln_is_the_labs_or_marked_assumed(identified_pdf: Path) -> None:
     text = _flat(pdf_text(identified_pdf))
     assert "ULN 35 U/L (the lab's)" in text  # AST with the lab's own ULN
     assert "ULN 40 U/L assumed" in text  # ALT without one
+    assert "required ≤ 2.5 × ULN; ULN 40 U/L assumed" in text  # and in the criteria table
 
 
 def test_every_page_says_page_x_of_y(identified_pdf: Path) -> None:
@@ -142,7 +143,7 @@ def test_markup_does_not_change_the_layout(tmp_path: Path) -> None:
     plain = standard_report()
     harmless = tuple(text.replace("<", "(").replace(">", ")") for text in INJECTED_TEXTS)
     profile = plain.profile
-    variants = []
+    variants: list[str] = []
     for texts in (INJECTED_TEXTS, harmless):
         match = make_match(
             profile,

@@ -27,6 +27,7 @@ from models.letter import (
     verdict_text,
     write_referrals_csv,
 )
+from models.matching import MatchReport
 from models.operations import list_referrals
 from models.referral import ReferralKind
 from tests.letter_inputs import (
@@ -48,19 +49,19 @@ from ui.export import render_referral_letter
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _build(report: object = None, **options: object) -> ReferralLetter:
-    arguments: dict[str, object] = {
-        "deidentified": False,
-        "physician": None,
-        "generated_at": GENERATED_AT,
-    }
-    arguments.update(options)
-    trial_ids = arguments.pop("trial_ids", None)
+def _build(
+    report: MatchReport | None = None,
+    *,
+    trial_ids: list[str] | None = None,
+    deidentified: bool = False,
+) -> ReferralLetter:
     return build_referral_letter(
-        report or standard_report(),  # type: ignore[arg-type]  # MatchReport from the helper
+        report or standard_report(),
         CLINIC,
-        trial_ids,  # type: ignore[arg-type]
-        **arguments,  # type: ignore[arg-type]
+        trial_ids,
+        deidentified=deidentified,
+        physician=None,
+        generated_at=GENERATED_AT,
     )
 
 
