@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from engine.fhir import FhirError, FhirImportReport, import_fhir, resources_from_bundle
 from engine.profile import PatientProfile
+from models.profile_io import ProfileFileError, load_profile
 
 # One patient's export (even with years of labs) is a few megabytes; a bulk export of a whole
 # population is not one patient and must not be read into memory whole.
@@ -120,3 +123,34 @@ def load_fhir_profile(
     except FhirError as error:
         raise FhirFileError(path, str(error)) from error
     return report.profile, report
+
+
+def add_patient_arguments(parser: argparse.ArgumentParser, patient_help: str) -> None:
+    """``--patient FILE`` or ``--fhir FILE``: exactly one is required, never both."""
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--patient", type=Path, metavar="FILE", help=patient_help)
+    source.add_argument(
+        "--fhir",
+        type=Path,
+        metavar="FILE",
+        help="import the patient from an EHR's FHIR R4 export (Bundle JSON, NDJSON, or a "
+        "folder of resources); the import report is printed to stderr",
+    )
+
+
+def load_cli_patient(args: argparse.Namespace, today: date | None = None) -> PatientProfile:
+    """The profile named by ``--patient`` or imported from ``--fhir`` (report to stderr)."""
+    # Imported here: models.cli imports the subcommand modules, which import this module.
+    from models.cli import CliError
+
+    if getattr(args, "fhir", None) is None:
+        try:
+            return load_profile(args.patient, today=today)
+        except ProfileFileError as error:
+            raise CliError(str(error)) from error
+    try:
+        profile, report = load_fhir_profile(args.fhir, today=today)
+    except FhirFileError as error:
+        raise CliError(str(error)) from error
+    sys.stderr.write("\n".join(report.summary_lines()) + "\n\n")
+    return profile

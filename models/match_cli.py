@@ -6,14 +6,13 @@ import argparse
 import datetime as dt
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from engine.outcomes import VERDICT_LABELS, CriterionResult, Evidence, TrialEvaluation
 from models.cli import EXIT_OK, CliError, register_subcommand
 from models.database import SessionFactory
+from models.fhir_io import add_patient_arguments, load_cli_patient
 from models.matching import MatchReport, TrialMatch, match_patient
-from models.profile_io import ProfileFileError, load_profile
 from models.settings import SettingsError, load_settings
 
 # Bumped only when a key changes meaning or disappears; new keys may be added at any time.
@@ -30,9 +29,7 @@ def _screening_date(text: str | None) -> dt.date | None:
 
 
 def _add_match_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--patient", type=Path, required=True, metavar="FILE", help="patient profile JSON file"
-    )
+    add_patient_arguments(parser, "patient profile JSON file")
     parser.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
@@ -193,10 +190,7 @@ def format_report(report: MatchReport) -> list[str]:
     "match", "match a patient profile against every trial in the database", _add_match_arguments
 )
 def run_match(args: argparse.Namespace, session_factory: SessionFactory) -> int:
-    try:
-        profile = load_profile(args.patient)
-    except ProfileFileError as error:
-        raise CliError(str(error)) from error
+    profile = load_cli_patient(args)
     try:
         settings = load_settings()
     except SettingsError as error:
