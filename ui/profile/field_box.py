@@ -128,6 +128,8 @@ class FieldBox(QWidget):
 
     def show_problems(self, problems: Mapping[str, FieldProblem]) -> None:
         """Show these problems (key "" or an unknown key: the row as a whole); clear the rest."""
+        if dict(problems) == self._problems:
+            return  # unchanged: restyling hundreds of fields on every keystroke is wasted work
         self._problems = dict(problems)
         for key, editor in self._editors.items():
             self._mark(editor, problems.get(key))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLayout,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -73,6 +74,27 @@ RowT = TypeVar("RowT", bound=EntryRow)
 
 def _facts_in(group_prefixes: tuple[str, ...], kind: FactKind) -> list[str]:
     return [n for n, s in FACTS.items() if n.startswith(group_prefixes) and s.kind is kind]
+
+
+def _focus_chain(layout: QLayout) -> list[QWidget]:
+    """The widgets that take Tab focus under ``layout``, in layout (reading) order."""
+    chain: list[QWidget] = []
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        if item is None:
+            continue
+        widget = item.widget()
+        if widget is not None:
+            inner = widget.layout()
+            if inner is not None:
+                chain.extend(_focus_chain(inner))
+            elif widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                chain.append(widget)
+        else:
+            nested = item.layout()
+            if nested is not None:
+                chain.extend(_focus_chain(nested))
+    return chain
 
 
 class ProfilePanel(QWidget):
@@ -359,6 +381,8 @@ class ProfilePanel(QWidget):
         row.remove_requested.connect(self._on_diagnosis_row_remove_requested)
         self.diagnosis_rows.append(row)
         self.diagnosis_layout.addWidget(row)
+        if not self._loading:
+            self._update_tab_order()
         return row
 
     def add_treatment_row(self) -> TreatmentRow:
@@ -367,7 +391,18 @@ class ProfilePanel(QWidget):
         row.remove_requested.connect(self._on_treatment_row_remove_requested)
         self.treatment_rows.append(row)
         self.treatment_layout.addWidget(row)
+        if not self._loading:
+            self._update_tab_order()
         return row
+
+    def _update_tab_order(self) -> None:
+        """Tab follows the form from top to bottom, also through rows added later."""
+        content_layout = self.content_widget.layout()
+        if content_layout is None:
+            return
+        chain = _focus_chain(content_layout)
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
     def _remove_row(self, row: EntryRow, rows: list[Any]) -> None:
         if row in rows:
@@ -438,6 +473,7 @@ class ProfilePanel(QWidget):
             self._load(data)
         finally:
             self._loading = False
+        self._update_tab_order()
         self._set_modified(False)
         self._validate()
 

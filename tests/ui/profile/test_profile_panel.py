@@ -318,3 +318,30 @@ def test_clear_empties_the_form(panel: ProfilePanel, qtbot: QtBot) -> None:
     assert panel.name_edit.text() == ""
     assert panel.current_profile() == PatientProfile(PatientInfo())
     assert len(panel.diagnosis_rows) == 1
+
+
+def test_tab_order_follows_the_form_through_rows_added_later(
+    panel: ProfilePanel, qtbot: QtBot
+) -> None:
+    chain = []
+    widget = panel.name_edit.nextInFocusChain()
+    while widget is not panel.name_edit and len(chain) < 2000:
+        chain.append(widget)
+        widget = widget.nextInFocusChain()
+    position = {id(w): i for i, w in enumerate(chain)}
+
+    def at(w: object) -> int:
+        return position[id(w)]
+
+    diagnosis = panel.diagnosis_rows[0]
+    treatment = panel.treatment_rows[0]
+    assert at(panel.record_number_edit) < at(panel.consent_combo) < at(diagnosis.condition_edit)
+    assert at(diagnosis.condition_edit) < at(diagnosis.date_edit) < at(diagnosis.remove_button)
+    assert at(diagnosis.remove_button) < at(panel.add_diagnosis_button)
+    assert at(panel.add_diagnosis_button) < at(panel.lab_rows["lab.wbc"].value_edit)
+    assert at(panel.lab_rows["lab.wbc"].value_edit) < at(treatment.drug_edit)
+    assert at(treatment.drug_edit) < at(panel.add_treatment_button)
+
+    qtbot.mouseClick(panel.add_treatment_button, Qt.MouseButton.LeftButton)
+    added = panel.treatment_rows[1]
+    assert treatment.remove_button.nextInFocusChain() is added.drug_edit
