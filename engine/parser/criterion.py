@@ -199,6 +199,32 @@ def _only_detail(inner: str, main: Rule, kind: str) -> bool:
     return False
 
 
+_ONE_OF_LIST = re.compile(
+    r"^\s*positive\s+(?:for\s+)?(?:at\s+least\s+one|any\s+(?:one\s+)?)\s+of\s+the\s+following"
+    r"(?:\s+(?:auto)?antibodies)?\s*:\s*(?P<items>[^:;]+?)\s*$",
+    re.IGNORECASE,
+)
+_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and/or|or|and)\s+", re.IGNORECASE)
+
+
+def _positive_for_one_of(text: str, kind: str) -> Rule | None:
+    """ "Positive for at least one of the following antibodies: ANA, anti-dsDNA, anti-Sm"."""
+    match = _ONE_OF_LIST.match(text)
+    if match is None:
+        return None
+    items = [i for i in _LIST_SEPARATOR.split(match.group("items").rstrip(".")) if i.strip()]
+    leaves: list[Rule] = []
+    for item in items:
+        leaf = read_clause(f"positive for {item.strip()}", kind)
+        if leaf is None or leaf.get("op") != "is_true":
+            return None
+        leaf["text"] = item.strip()
+        leaves.append(leaf)
+    if len(leaves) < 2:
+        return None
+    return {"any": leaves}
+
+
 def _top_level_cuts(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     """Matches of ``pattern`` outside parentheses."""
     cuts: list[tuple[int, int]] = []
@@ -321,6 +347,10 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     parts: list[tuple[Rule, bool]] = []
     for number, clause in enumerate(clauses):
         clause_text = text[clause.start : clause.end]
+        listed = _positive_for_one_of(clause_text, kind)
+        if listed is not None:
+            parts.append((listed, clause.joined_by_or))
+            continue
         if _ALTERNATIVES_FOLLOW.search(clause_text):
             rest = text[clause.start : clauses[-1].end]
             parts.append((_review(rest), clause.joined_by_or and number > 0))

@@ -213,6 +213,11 @@ _EVENT_NAMES: tuple[tuple[str, str], ...] = (
         "treatment.investigational",
     ),
     (r"active\s+tuberculosis(?:\s+infection)?|active\s+TB", "infection.active_tb"),
+    (
+        r"uncontroll(?:ed|able)\s+(?:or\s+treatment[-\s]requir(?:ed|ing)\s+)?"
+        r"(?:(?:fungal|bacterial|viral)\s*,?\s*(?:or\s+)?)*(?:or\s+other\s+)?infections?",
+        "infection.uncontrolled",
+    ),
     (r"latent\s+tuberculosis(?:\s+infection)?", "infection.latent_tb"),
 )
 _EVENT_NAME_RE = _alternation(_EVENT_NAMES)
@@ -802,6 +807,19 @@ def _events_sharing_window(
     return mentions
 
 
+_SUSPICION = re.compile(
+    r"(?<![\w-])presence\s+or\s+(?:suspicion|suspected\s+presence)\s+of(?![\w-])", re.IGNORECASE
+)
+
+
+def _suspicions(text: str) -> list[Mention]:
+    """ "Presence or suspicion of X": X is read, the suspicion is for the study team."""
+    return [
+        Mention(m.start(), m.end(), {"review": text.strip()}, "event")
+        for m in _SUSPICION.finditer(text)
+    ]
+
+
 def _pregnancy(text: str) -> list[Mention]:
     mentions: list[Mention] = []
     tests = list(_PREGNANCY_TEST.finditer(text))
@@ -924,6 +942,7 @@ _FINDERS: tuple[Callable[[str], list[Mention]], ...] = (
     _viral_loads,
     _booleans,
     _pregnancy,
+    _suspicions,
     _events,
 )
 _OR = re.compile(r"(?<![\w-])(?:or|and/or)(?![\w-])", re.IGNORECASE)

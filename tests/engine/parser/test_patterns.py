@@ -307,7 +307,6 @@ def test_inclusion_patterns_with_polarity(item, expected):
         ("Any condition that, in the opinion of the investigator, would interfere.", "exclusion"),
         ("Risk of active tuberculosis at screening.", "exclusion"),
         ("Women planning to conceive.", "exclusion"),
-        ("Presence or suspected presence of uncontrolled infections.", "exclusion"),
         # Serology without a result, and mixed results.
         ("HBsAg testing at screening.", "exclusion"),
         ("HBsAg positive and HIV negative.", "exclusion"),
@@ -340,6 +339,38 @@ def _all_reviewed(rule: Any, item: str) -> bool:
             {"fact": "history.myocardial_infarction", "op": "within", "window": {"months": 6}},
         ]
     }
+
+
+def test_suspicion_is_reviewed_beside_the_readable_condition():
+    rule = rule_of(
+        "Presence or suspicion of uncontrolled fungal, bacterial, viral, or other infections.",
+        "exclusion",
+    )
+    assert rule == {
+        "any": [
+            {
+                "review": "Presence or suspicion of uncontrolled fungal, bacterial, viral, "
+                "or other infections"
+            },
+            {"fact": "infection.uncontrolled", "op": "is_true"},
+        ]
+    }
+
+
+def test_positive_for_one_of_a_list_of_antibodies():
+    rule = rule_of(
+        "Positive for at least one of the following antibodies: anti-nuclear antibody, "
+        "anti-ds-DNA antibody, anti-Sm antibody."
+    )
+    assert rule == {
+        "any": [
+            {"fact": "antibody.ana", "op": "is_true"},
+            {"fact": "antibody.anti_dsdna", "op": "is_true"},
+            {"fact": "antibody.anti_sm", "op": "is_true"},
+        ]
+    }
+    # One unknown item and the list is not read.
+    assert rule_of("Positive for at least one of the following: ANA, anti-XYZ antibody.") is None
 
 
 def test_mixed_criterion_keeps_computable_parts_and_reviews_the_rest():
