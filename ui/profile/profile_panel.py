@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -401,7 +402,7 @@ class ProfilePanel(QWidget):
         if content_layout is None:
             return
         chain = _focus_chain(content_layout)
-        for first, second in zip(chain, chain[1:], strict=False):
+        for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
     def _remove_row(self, row: EntryRow, rows: list[Any]) -> None:
