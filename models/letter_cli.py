@@ -15,6 +15,7 @@ from pathlib import Path
 
 from models.cli import EXIT_OK, SUBCOMMANDS, CliError, register_subcommand
 from models.database import SessionFactory
+from models.fhir_io import add_patient_arguments, load_cli_patient
 from models.files import atomic_write_text
 from models.letter import (
     DEIDENTIFIED_MARK,
@@ -27,7 +28,6 @@ from models.letter import (
 )
 from models.matching import match_patient
 from models.operations import list_referrals
-from models.profile_io import ProfileFileError, load_profile
 from models.settings import SettingsError, load_settings
 
 
@@ -39,13 +39,7 @@ def _screening_date(text: str) -> dt.date:
 
 
 def _add_letter_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--patient",
-        required=True,
-        type=Path,
-        metavar="FILE",
-        help="the patient profile (trialmatch-patient/1 JSON)",
-    )
+    add_patient_arguments(parser, "the patient profile (trialmatch-patient/1 JSON)")
     parser.add_argument(
         "--out",
         required=True,
@@ -87,9 +81,9 @@ def run_letter(
     today = dt.date.today()
     try:
         settings = load_settings()
-        profile = load_profile(args.patient, today=max(today, args.date or today))
-    except (SettingsError, ProfileFileError) as error:
+    except SettingsError as error:
         raise CliError(str(error)) from error
+    profile = load_cli_patient(args, today=max(today, args.date or today))
     screening_date = args.date or profile.screening_date or today
     # Trials named explicitly are looked for among closed ones too: the physician chose them.
     report = match_patient(
