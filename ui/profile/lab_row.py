@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from engine.facts import FACTS
 from engine.units import (
@@ -61,8 +62,32 @@ class LabRow(EntryRow):
             self.uln_edit = make_line_edit(f"{spec.label} upper limit of normal", 14)
             self.add_text("ULN")
             self.add_editor("uln", self.uln_edit, "ULN")
+        # The likely fix for an implausible value, one click (or Space) away.
+        self.fix_button = QPushButton()
+        self.fix_button.setAccessibleName(f"Change the {spec.label} unit to the suggested one")
+        self.fix_button.hide()
+        self.fix_button.clicked.connect(self._on_fix_button_clicked)
+        self._suggested_unit: str | None = None
+        self.editor_layout.addWidget(self.fix_button)
         self.add_stretch()
         self.apply_settings(settings)
+
+    def offer_unit_fix(self, unit: str | None) -> None:
+        """Show a button that switches to ``unit`` (None: hide it)."""
+        if unit == self._suggested_unit:
+            return
+        self._suggested_unit = unit
+        if unit is None:
+            self.fix_button.hide()
+            return
+        self.fix_button.setText(f"Use {unit_label(unit)}")
+        self.fix_button.setAccessibleName(f"Change the {self.title} unit to {unit_label(unit)}")
+        self.fix_button.show()
+
+    @Slot()
+    def _on_fix_button_clicked(self) -> None:
+        if self._suggested_unit is not None:
+            self.unit_combo.set_value(self._suggested_unit)
 
     def apply_settings(self, settings: ClinicSettings) -> None:
         """Offer the clinic's preferred unit first and show its ULN as the placeholder."""

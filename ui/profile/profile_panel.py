@@ -30,7 +30,7 @@ from engine.profile import (
     profile_to_dict,
     profile_warnings,
 )
-from engine.units import accepted_units
+from engine.units import UnitError, accepted_units, check_plausibility
 from engine.vocabulary import INSTRUMENTS, drug_matches
 from models.settings import ClinicSettings
 from ui.profile.choice_combo import ChoiceCombo, tri_state_combo
@@ -75,6 +75,21 @@ RowT = TypeVar("RowT", bound=EntryRow)
 
 def _facts_in(group_prefixes: tuple[str, ...], kind: FactKind) -> list[str]:
     return [n for n, s in FACTS.items() if n.startswith(group_prefixes) and s.kind is kind]
+
+
+def _suggested_unit(row: LabRow) -> str | None:
+    """The unit engine.units suggests when the row's value is implausible in its unit."""
+    entry = row.to_entry()
+    if entry is None:
+        return None
+    value, unit = entry.get("value"), entry.get("unit")
+    if not isinstance(value, int | float) or not isinstance(unit, str):
+        return None
+    try:
+        check = check_plausibility(row.fact, value, unit, row.title)
+    except UnitError:
+        return None
+    return check.suggested_unit if check.level != "ok" else None
 
 
 def _focus_chain(layout: QLayout) -> list[QWidget]:
@@ -871,6 +886,8 @@ class ProfilePanel(QWidget):
 
         for box in self._all_boxes():
             box.show_problems(found.get(box, {}))
+        for lab_row in self.lab_rows.values():
+            lab_row.offer_unit_fix(_suggested_unit(lab_row))
         self._errors = tuple(errors)
         self._warnings = tuple(warnings)
         self._show_summary()

@@ -116,9 +116,13 @@ def test_implausible_lab_shows_the_likely_unit_and_keeps_the_text(
     assert panel.errors()[0].startswith("Haemoglobin")
     assert panel.current_profile() is before  # the last valid profile, not a guess
 
+    assert not hemoglobin.fix_button.isHidden()
+    assert hemoglobin.fix_button.text() == "Use g/dL"
     with qtbot.waitSignal(panel.validity_changed) as blocker:
-        choose(hemoglobin.unit_combo, "g/dL")
+        qtbot.mouseClick(hemoglobin.fix_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [True]
+    assert hemoglobin.unit_combo.value() == "g/dL"
+    assert hemoglobin.fix_button.isHidden()
     assert hemoglobin.problem_row_widget.isHidden()
     profile = panel.current_profile()
     assert profile is not None
