@@ -19,7 +19,7 @@ from engine.profile import (
     profile_from_dict,
 )
 from engine.units import UnitError, check_plausibility, format_number, resolve_unit
-from engine.vocabulary import CLASSES, DRUGS, find_condition, find_drug
+from engine.vocabulary import CLASSES, DRUGS, INSTRUMENTS, find_condition, find_drug
 
 # ---------------------------------------------------------------------------------------------
 # Code systems and code tables
@@ -701,7 +701,11 @@ class _Importer:
             system = _str(quantity, "system", where)
             ucum = _str(quantity, "code", where) if system == UCUM else None
             unit = ucum if ucum is not None else (_str(quantity, "unit", where) or "")
-        elif isinstance(resource.get("valueInteger"), int) and target.startswith("score:"):
+        elif (
+            isinstance(resource.get("valueInteger"), int)
+            and not isinstance(resource.get("valueInteger"), bool)
+            and target.startswith("score:")
+        ):
             value = float(resource["valueInteger"])
         else:
             shown = next(
@@ -718,6 +722,19 @@ class _Importer:
             self.issue("not_imported", f"{label}: the quantity has no value", source)
             return
         if target.startswith("score:"):
+            instrument = INSTRUMENTS[target.removeprefix("score:")]
+            whole = not instrument.integer or value == int(value)
+            if not (instrument.low <= value <= instrument.high and whole):
+                self.issue(
+                    "implausible",
+                    f"{format_number(value)} is not a possible {instrument.label} "
+                    f"(whole numbers {instrument.low:g}–{instrument.high:g}); not imported"
+                    if instrument.integer
+                    else f"{format_number(value)} is outside the {instrument.label} range "
+                    f"{instrument.low:g}–{instrument.high:g}; not imported",
+                    source,
+                )
+                return
             self.labs.append(_Lab(target, fact, value, "", None, source))
             return
         if resolve_unit(fact, unit) is None:
@@ -809,7 +826,7 @@ class _Importer:
         where = f"{location}.medicationCodeableConcept"
         codings = _codings(concept, where)
         text = _concept_text(concept, where)
-        drug_id, coding = _drug_from(codings, text, RXNORM, RXNORM_INGREDIENTS)
+        drug_id, coding, by_name = _drug_from(codings, text, RXNORM, RXNORM_INGREDIENTS)
         if concept is None and resource.get("medicationReference") is not None:
             source = self.source(location, resource)
             self.issue(
@@ -843,6 +860,7 @@ class _Importer:
             entry["dose_unit"] = dose_unit
         if start is None:
             self.issue("note", f"{DRUGS[drug_id].label}: no start date", source)
+        self._name_note(by_name, drug_id, source)
         self.treatments.append((entry, source))
 
     def _medication_dates(
@@ -871,6 +889,8 @@ class _Importer:
         end = self.day(end_text, f"{location}.effective", source, "medication end")
         if self.before_birth(start, source, "medication start"):
             start = None
+        if self.before_birth(end, source, "medication end"):
+            end = None
         if start is not None and end is not None and end < start:
             self.issue("implausible", f"medication ends {end} before it starts {start}", source)
             end = None
@@ -942,7 +962,7 @@ class _Importer:
         concept = _opt_obj(resource, "code", location)
         codings = _codings(concept, f"{location}.code")
         text = _concept_text(concept, f"{location}.code")
-        drug_id, coding = _drug_from(codings, text, SNOMED, SNOMED_PROCEDURES)
+        drug_id, coding, by_name = _drug_from(codings, text, SNOMED, SNOMED_PROCEDURES)
         period = _opt_obj(resource, "performedPeriod", location) or {}
         base = self.source(location, resource, coding)
         start = self.day(
@@ -976,6 +996,9 @@ class _Importer:
                 source,
             )
             return
+        if self.before_birth(start, source, "procedure date"):
+            return
+        self._name_note(by_name, drug_id, source)
         self.treatments.append(
             (
                 {
@@ -991,7 +1014,7 @@ class _Importer:
         concept = _opt_obj(resource, "vaccineCode", location)
         codings = _codings(concept, f"{location}.vaccineCode")
         text = _concept_text(concept, f"{location}.vaccineCode")
-        drug_id, coding = _drug_from(codings, text, CVX, CVX_VACCINES)
+        drug_id, coding, by_name = _drug_from(codings, text, CVX, CVX_VACCINES, leading_words=False)
         base = self.source(location, resource, coding)
         when = self.day(
             resource.get("occurrenceDateTime"),
@@ -1013,8 +1036,19 @@ class _Importer:
                 source,
             )
             return
+        if self.before_birth(when, source, "vaccination date"):
+            return
+        self._name_note(by_name, drug_id, source)
         day = None if when is None else when.isoformat()
         self.treatments.append(({"drug": drug_id, "start": day, "end": day}, source))
+
+    def _name_note(self, by_name: str | None, drug_id: str, source: Source) -> None:
+        if by_name is not None:
+            self.issue(
+                "note",
+                f"{by_name!r} was read by its name as {DRUGS[drug_id].label}: please confirm",
+                source,
+            )
 
     # -- Assembly -----------------------------------------------------------------------------
 
@@ -1130,11 +1164,13 @@ def _coded_result(codings: Sequence[_Coding]) -> str | None:
     return None
 
 
-def _drug_by_name(text: str) -> str | None:
-    """A drug named by a text such as "Prednisone 5 MG Oral Tablet": the longest leading words."""
+def _drug_by_name(text: str, leading_words: bool) -> str | None:
+    """A drug named by a text; with ``leading_words`` also "Prednisone 5 MG Oral Tablet"."""
     found = find_drug(text)
     if found is not None:
         return found.id
+    if not leading_words:
+        return None
     words = text.split()
     for length in range(min(len(words), 4), 0, -1):
         found = find_drug(" ".join(words[:length]))
@@ -1144,22 +1180,31 @@ def _drug_by_name(text: str) -> str | None:
 
 
 def _drug_from(
-    codings: Sequence[_Coding], text: str | None, system: str, table: Mapping[str, str]
-) -> tuple[str | None, _Coding | None]:
-    """The drug id of a coded concept: a known code first, then the codings' names and text."""
+    codings: Sequence[_Coding],
+    text: str | None,
+    system: str,
+    table: Mapping[str, str],
+    leading_words: bool = True,
+) -> tuple[str | None, _Coding | None, str | None]:
+    """The drug id of a coded concept: a known code first, then the codings' names and text.
+
+    Returns (drug id, the coding used, the name it was matched by when not by its code).
+    Vaccines are matched by their whole name only: the leading word "Vaccine" of "Vaccine,
+    live zoster" must never read as an inactivated vaccine.
+    """
     for coding in codings:
         if coding.system == system and coding.code is not None and coding.code in table:
-            return table[coding.code], coding
+            return table[coding.code], coding, None
     for coding in codings:
         if coding.display:
-            found = _drug_by_name(coding.display)
+            found = _drug_by_name(coding.display, leading_words)
             if found is not None:
-                return found, coding
+                return found, coding, coding.display
     if text:
-        found = _drug_by_name(text)
+        found = _drug_by_name(text, leading_words)
         if found is not None:
-            return found, codings[0] if codings else None
-    return None, codings[0] if codings else None
+            return found, codings[0] if codings else None, text
+    return None, codings[0] if codings else None, None
 
 
 def import_fhir(

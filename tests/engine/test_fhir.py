@@ -488,3 +488,43 @@ def test_fhir_import_gives_the_same_verdicts_as_hand_entry() -> None:
         assert [(c.criterion_id, c.effective_status) for c in fhir_eval.criteria] == [
             (c.criterion_id, c.effective_status) for c in hand_eval.criteria
         ], path.stem
+
+
+def test_vaccine_text_is_matched_whole_and_name_matches_are_reported() -> None:
+    live_zoster = {
+        "resourceType": "Immunization",
+        "id": "zos",
+        "status": "completed",
+        "vaccineCode": {"text": "Vaccine, live zoster"},
+        "occurrenceDateTime": "2026-10-01",
+    }
+    hcq = {
+        "resourceType": "MedicationStatement",
+        "id": "hcq",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "Hydroxychloroquine sulfate 200 MG Oral Tablet"},
+        "effectivePeriod": {"start": "2020-01-01"},
+    }
+    report = _run(_patient(), live_zoster, hcq)
+    # "Vaccine" alone would name an inactivated vaccine: the import must not read it so.
+    assert [t.drug for t in report.profile.treatments] == ["hydroxychloroquine"]
+    assert report.issues_of("unknown_code")[0].source.resource_id == "zos"
+    [note] = report.issues_of("note")
+    assert "read by its name as Hydroxychloroquine" in note.message
+
+
+def test_score_outside_the_instrument_range_is_not_stored() -> None:
+    ecog = {
+        "resourceType": "Observation",
+        "id": "ecog",
+        "status": "final",
+        "code": {"coding": [{"system": LOINC, "code": "89247-1"}]},
+        "effectiveDateTime": "2026-11-15",
+        "valueInteger": 7,
+    }
+    report = _run(_patient(), ecog)
+    assert report.profile.scores == ()
+    assert (
+        "7 is not a possible ECOG performance status (whole numbers 0–5)"
+        in report.issues_of("implausible")[0].message
+    )

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from models.fhir_io import FhirFileError, load_fhir_profile, read_fhir_resources
+from models.cli import CliError
+from models.fhir_io import (
+    FhirFileError,
+    add_patient_arguments,
+    load_cli_patient,
+    load_fhir_profile,
+    read_fhir_resources,
+)
 
 FHIR_DIR = Path(__file__).resolve().parents[2] / "tests" / "fhir"
 TODAY = date(2026, 11, 23)
@@ -102,3 +110,23 @@ def test_second_patient_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(bundle), "utf-8")
     with pytest.raises(FhirFileError, match=r"entry\[1\]\.resource: a second Patient"):
         load_fhir_profile(path, today=TODAY)
+
+
+def test_command_line_takes_exactly_one_patient_source(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser()
+    add_patient_arguments(parser, "profile")
+    with pytest.raises(SystemExit):
+        parser.parse_args([])
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--patient", "a.json", "--fhir", "b.json"])
+    capsys.readouterr()
+    args = parser.parse_args(["--fhir", str(FHIR_DIR / "sle_bundle.json")])
+    profile = load_cli_patient(args, today=TODAY)
+    assert profile.patient.record_number == "GOLDEN-LENA"
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("FHIR import: ")
+    assert "Encounter/visit" in captured.err
+    bad = parser.parse_args(["--fhir", str(FHIR_DIR / "not_json.json")])
+    with pytest.raises(CliError, match="is not valid JSON"):
+        load_cli_patient(bad, today=TODAY)
