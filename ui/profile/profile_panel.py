@@ -123,8 +123,9 @@ class ProfilePanel(QWidget):
 
     Signals:
         profile_changed(PatientProfile): after every edit that leaves the form valid and changes
-            the profile (and after loading a valid profile).
-        validity_changed(bool): the form became valid (True) or invalid (False).
+            the profile, and after loading (set_profile, set_form_data, clear) a valid one.
+        validity_changed(bool): the form became valid (True) or invalid (False); also after
+            every load. After loading an invalid profile current_profile() is None.
         modified_changed(bool): the form now differs (True) or no longer differs from what was
             loaded or saved.
         form_edited: any edit at all, valid or not (for autosave).
@@ -435,7 +436,8 @@ class ProfilePanel(QWidget):
         self.set_form_data(profile_to_dict(profile) if profile is not None else {})
 
     def current_profile(self) -> PatientProfile | None:
-        """The profile the form holds; while it has errors, the last valid one (or None)."""
+        """The profile the form holds; while it has errors, the last valid one since it was
+        loaded (None when it has not been valid since)."""
         return self._last_valid
 
     def is_valid(self) -> bool:
@@ -491,7 +493,9 @@ class ProfilePanel(QWidget):
             self._loading = False
         self._update_tab_order()
         self._set_modified(False)
-        self._validate()
+        # Another patient: the previous patient's profile must never stand in for this one.
+        self._last_valid = None
+        self._validate(replaced=True)
 
     def focus_field(self, fact_name: str) -> bool:
         """Scroll to and focus the field where ``fact_name`` is entered; False when none is."""
@@ -831,7 +835,13 @@ class ProfilePanel(QWidget):
             candidate = candidate[:cut] if cut > 0 else ""
         return self.file_problems, "", path
 
-    def _validate(self) -> None:
+    def _validate(self, replaced: bool = False) -> None:
+        """Check the form, show every problem, and emit the signals.
+
+        ``replaced``: the form was just filled with another profile; both signals are emitted
+        even when the validity did not change, so nothing computed for the previous profile
+        stays on screen.
+        """
         data, targets = self._assemble()
         self._targets = targets
         today = self._today()
@@ -894,10 +904,10 @@ class ProfilePanel(QWidget):
 
         was_valid = self._is_valid
         self._is_valid = profile is not None
-        if profile is not None and profile != self._last_valid:
+        if profile is not None and (replaced or profile != self._last_valid):
             self._last_valid = profile
             self.profile_changed.emit(profile)
-        if was_valid != self._is_valid:
+        if replaced or was_valid != self._is_valid:
             self.validity_changed.emit(self._is_valid)
 
     def _validate_top(

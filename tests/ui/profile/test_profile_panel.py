@@ -349,3 +349,19 @@ def test_tab_order_follows_the_form_through_rows_added_later(
     qtbot.mouseClick(panel.add_treatment_button, Qt.MouseButton.LeftButton)
     added = panel.treatment_rows[1]
     assert treatment.remove_button.nextInFocusChain() is added.drug_edit
+
+
+def test_loading_an_invalid_profile_never_keeps_the_previous_patient(
+    panel: ProfilePanel, qtbot: QtBot
+) -> None:
+    panel.set_profile(PatientProfile(PatientInfo(name="Previous patient")))
+    assert panel.current_profile() is not None
+    panel.name_edit.setText("Previous patient, edited")
+    panel.weight_edit.setText("heavy")
+    assert panel.current_profile() == PatientProfile(PatientInfo(name="Previous patient, edited"))
+
+    with qtbot.waitSignal(panel.validity_changed) as blocker:
+        panel.set_form_data({"format": "trialmatch-patient/1",
+                             "patient": {"name": "Next", "birth_date": "someday"}})  # fmt: skip
+    assert blocker.args == [False]
+    assert panel.current_profile() is None
