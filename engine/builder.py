@@ -325,6 +325,19 @@ def _derived(
         )
 
 
+def _treatment_sources(profile: PatientProfile) -> tuple[tuple[str, Treatment], ...]:
+    """The listed treatments, then what a diagnosis says was tried (undated) when not listed."""
+    sources = [(f"treatments[{i}]", t) for i, t in enumerate(profile.treatments)]
+    listed = {t.drug for t in profile.treatments}
+    for d_index, diagnosis in enumerate(profile.diagnoses):
+        for t_index, tried in enumerate(diagnosis.treatments_tried):
+            if tried not in listed:
+                listed.add(tried)
+                source = f"diagnoses[{d_index}].treatments_tried[{t_index}]"
+                sources.append((source, Treatment(tried)))
+    return tuple(sources)
+
+
 def build(profile: PatientProfile, screening_date: date | None, settings: Settings | None) -> Facts:
     """See engine.facts.build_facts."""
     screening = screening_date or profile.screening_date or date.today()
@@ -346,7 +359,7 @@ def build(profile: PatientProfile, screening_date: date | None, settings: Settin
         screening_date=screening,
         values=values,
         diagnoses=diagnoses,
-        treatments=tuple(enumerate(profile.treatments)),
+        treatments=_treatment_sources(profile),
         treatments_complete=profile.treatments_complete,
         history=history,
         missing_inputs=missing,

@@ -104,7 +104,8 @@ def _reason(result: NodeResult) -> str:
     )
     if decided_by_one:
         agreeing = agreeing[:1]
-    return "; ".join(_reason(child) for child in agreeing)
+    # Siblings often give the same reason (one diagnosis list checked twice); say it once.
+    return "; ".join(dict.fromkeys(_reason(child) for child in agreeing))
 
 
 def evaluate_criterion(criterion: Criterion, facts: Facts) -> CriterionResult:

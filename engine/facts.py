@@ -369,8 +369,9 @@ class Facts:
     Attributes:
         values: fact name → value (missing facts are absent).
         missing_inputs: derived fact → the entered facts it still needs (for "ask next").
-        treatments: (index in the profile, treatment) pairs; treatments_complete makes the
-            list closed-world.
+        treatments: (source, treatment) pairs: the profile's treatments ("treatments[0]") and,
+            undated, the drugs and classes listed as tried for a diagnosis
+            ("diagnoses[0].treatments_tried[1]"); treatments_complete makes them closed-world.
         history: history item → the physician's answer.
         notes: remarks about the build (values after the screening date ignored ...).
     """
@@ -378,7 +379,7 @@ class Facts:
     screening_date: date
     values: Mapping[str, FactValue]
     diagnoses: tuple[Diagnosis, ...] = ()
-    treatments: tuple[tuple[int, Treatment], ...] = ()
+    treatments: tuple[tuple[str, Treatment], ...] = ()
     treatments_complete: bool = False
     history: Mapping[str, HistoryItem] = field(default_factory=dict)
     missing_inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -391,13 +392,13 @@ class Facts:
         """The entered facts to ask for when ``name`` is missing or too old."""
         return self.missing_inputs.get(name, (name,))
 
-    def treatment_events(self, treatment_id: str) -> tuple[tuple[int, Treatment], ...]:
+    def treatment_events(self, treatment_id: str) -> tuple[tuple[str, Treatment], ...]:
         """The profile's treatments that count as ``treatment_id`` (a drug or a class id)."""
         from engine.vocabulary import drug_matches
 
         return tuple(
-            (index, treatment)
-            for index, treatment in self.treatments
+            (source, treatment)
+            for source, treatment in self.treatments
             if drug_matches(treatment_id, treatment.drug)
         )
 

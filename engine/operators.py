@@ -12,7 +12,13 @@ from engine.loader import XULN
 from engine.outcomes import Evidence, Truth, all_of
 from engine.profile import Diagnosis, Treatment
 from engine.units import format_number, format_quantity
-from engine.vocabulary import CONDITIONS, condition_ancestors, condition_covers, treatment_label
+from engine.vocabulary import (
+    CONDITIONS,
+    DRUGS,
+    condition_ancestors,
+    condition_covers,
+    treatment_label,
+)
 
 Operator = Callable[[Leaf, Facts], Evidence]
 
@@ -278,9 +284,9 @@ def _period(treatment: Treatment) -> str:
     return f"{start} to {end}"
 
 
-def _describe(index: int, treatment: Treatment) -> str:
+def _describe(source: str, treatment: Treatment) -> str:
     label = treatment_label(treatment.drug) or treatment.drug
-    return f"{label} (treatments[{index}], {_period(treatment)})"
+    return f"{label} ({source}, {_period(treatment)})"
 
 
 def _treatment_event(leaf: Leaf, facts: Facts) -> Evidence:
@@ -298,21 +304,27 @@ def _treatment_event(leaf: Leaf, facts: Facts) -> Evidence:
     missing = (leaf.fact,)
     if leaf.op == "count_at_least":
         assert isinstance(leaf.value, float)
-        drugs = sorted({t.drug for _, t in events})
+        # Only named drugs are counted: "an immunosuppressant" may be one already listed.
+        drugs = sorted({t.drug for _, t in events if t.drug in DRUGS})
+        unnamed = sorted({t.drug for _, t in events if t.drug not in DRUGS})
         needed = int(leaf.value)
         shown = ", ".join(treatment_label(d) or d for d in drugs) or "none"
         reason = f"{len(drugs)} distinct {spec.label} recorded ({shown}); needed {needed}"
         if len(drugs) >= needed:
             return _evidence(leaf, Truth.TRUE, reason, patient_value=shown, threshold=f"≥ {needed}")
-        truth = Truth.FALSE if closed else Truth.UNKNOWN
-        suffix = "" if closed else "; the treatment list is not marked complete"
+        decided = closed and not unnamed
+        truth = Truth.FALSE if decided else Truth.UNKNOWN
+        if unnamed:
+            suffix = f"; also tried without the drug named: {', '.join(unnamed)}"
+        else:
+            suffix = "" if closed else "; the treatment list is not marked complete"
         return _evidence(
             leaf,
             truth,
             reason + suffix,
             patient_value=shown,
             threshold=f"≥ {needed}",
-            missing_facts=() if closed else missing,
+            missing_facts=() if decided else missing,
         )
     if leaf.op == "ever":
         if events:
@@ -328,7 +340,7 @@ def _treatment_event(leaf: Leaf, facts: Facts) -> Evidence:
 
 def _within(
     leaf: Leaf,
-    events: tuple[tuple[int, Treatment], ...],
+    events: tuple[tuple[str, Treatment], ...],
     window: Window,
     screening: date,
     closed: bool,
@@ -337,15 +349,15 @@ def _within(
     start = window.start(screening)
     threshold = f"within {window.describe()} before {screening} (since {start})"
     undated: list[str] = []
-    for index, treatment in events:
+    for source, treatment in events:
         if treatment.start is not None and treatment.start > screening:
             continue
         last_day = treatment.end
         if last_day is None and treatment.start is None:
-            undated.append(_describe(index, treatment))
+            undated.append(_describe(source, treatment))
             continue
         if last_day is None or last_day >= start:
-            shown = _describe(index, treatment)
+            shown = _describe(source, treatment)
             return _evidence(
                 leaf,
                 Truth.TRUE,
@@ -376,7 +388,7 @@ def _within(
 
 def _duration(
     leaf: Leaf,
-    events: tuple[tuple[int, Treatment], ...],
+    events: tuple[tuple[str, Treatment], ...],
     window: Window,
     screening: date,
     closed: bool,
@@ -384,15 +396,15 @@ def _duration(
 ) -> Evidence:
     threshold = f"for at least {window.describe()}"
     unknown: list[str] = []
-    for index, treatment in events:
+    for source, treatment in events:
         if treatment.start is None:
-            unknown.append(_describe(index, treatment))
+            unknown.append(_describe(source, treatment))
             continue
         last_day = min(treatment.end or screening, screening)
         # The exposure lasted at least the window when it started before the window's start
         # counted back from its last day.
         if treatment.start <= window.start(last_day):
-            shown = _describe(index, treatment)
+            shown = _describe(source, treatment)
             return _evidence(
                 leaf,
                 Truth.TRUE,

@@ -565,7 +565,13 @@ def class_closure(class_ids: tuple[str, ...]) -> frozenset[str]:
 
 
 def drug_matches(treatment_id: str, drug_id: str) -> bool:
-    """True when giving ``drug_id`` counts as receiving ``treatment_id`` (a drug or a class)."""
+    """True when giving ``drug_id`` counts as receiving ``treatment_id`` (a drug or a class).
+
+    ``drug_id`` may itself be a class ("an immunosuppressant was tried"): it then counts for
+    that class and the broader ones, never for a particular drug.
+    """
+    if drug_id in CLASSES:
+        return treatment_id in class_closure((drug_id,))
     drug = DRUGS.get(drug_id)
     if drug is None:
         return False

@@ -399,9 +399,16 @@ def test_indeterminate_findings_and_future_scores_are_unknown(
 def test_treatment_events_by_class(
     profile_dict: dict[str, Any], facts_from: Callable[..., Facts]
 ) -> None:
+    profile_dict["diagnoses"][0]["treatments_tried"].append("rituximab")  # also listed
     facts = facts_from(profile_dict)
     assert [t.drug for _, t in facts.treatment_events("b_cell_targeted")] == ["rituximab"]
-    assert [i for i, _ in facts.treatment_events("glucocorticoid")] == [0]
+    assert [s for s, _ in facts.treatment_events("glucocorticoid")] == ["treatments[0]"]
+    # Drugs tried for a diagnosis count as undated courses.
+    tried = facts.treatment_events("immunosuppressant")
+    assert [(s, t.drug, t.start) for s, t in tried] == [
+        ("diagnoses[0].treatments_tried[0]", "cyclophosphamide", None),
+        ("diagnoses[0].treatments_tried[1]", "mycophenolate", None),
+    ]
     assert facts.treatment_events("car_t") == ()
 
 

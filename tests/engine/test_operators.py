@@ -230,6 +230,10 @@ def test_set_any_of(classes: tuple[str, ...] | None, day: date | None, expected:
     assert apply_operator(leaf(rule), facts(*values)).truth is expected
 
 
+def listed(treatments: tuple[Treatment, ...]) -> tuple[tuple[str, Treatment], ...]:
+    return tuple((f"treatments[{i}]", t) for i, t in enumerate(treatments))
+
+
 def rx(drug: str, start: date | None, end: date | None) -> Treatment:
     return Treatment(drug, start, end)
 
@@ -256,7 +260,7 @@ WITHIN_4_WEEKS = {"fact": "treatment.b_cell_targeted", "op": "within", "window":
 def test_treatment_within(
     treatments: tuple[Treatment, ...], complete: bool, expected: Truth
 ) -> None:
-    state = facts(treatments=tuple(enumerate(treatments)), treatments_complete=complete)
+    state = facts(treatments=listed(treatments), treatments_complete=complete)
     assert apply_operator(leaf(WITHIN_4_WEEKS), state).truth is expected
 
 
@@ -270,7 +274,7 @@ def test_treatment_within(
     ],
 )
 def test_treatment_ever(treatments: tuple[Treatment, ...], complete: bool, expected: Truth) -> None:
-    state = facts(treatments=tuple(enumerate(treatments)), treatments_complete=complete)
+    state = facts(treatments=listed(treatments), treatments_complete=complete)
     evidence = apply_operator(leaf({"fact": "treatment.car_t", "op": "ever"}), state)
     assert evidence.truth is expected
     assert evidence.missing_facts == (("treatment.car_t",) if expected is Truth.UNKNOWN else ())
@@ -282,13 +286,15 @@ def test_treatment_ever(treatments: tuple[Treatment, ...], complete: bool, expec
         ((rx("azathioprine", None, None), rx("mycophenolate", None, None)), False, Truth.TRUE),
         ((rx("azathioprine", None, None), rx("azathioprine", None, None)), True, Truth.FALSE),
         ((rx("azathioprine", None, None),), False, Truth.UNKNOWN),
+        ((rx("azathioprine", None, None), rx("csdmard", None, None)), True, Truth.UNKNOWN),
+        ((rx("csdmard", None, None), rx("calcineurin_inhibitor", None, None)), True, Truth.UNKNOWN),
     ],
 )
 def test_treatment_count_at_least(
     treatments: tuple[Treatment, ...], complete: bool, expected: Truth
 ) -> None:
     rule = {"fact": "treatment.immunosuppressant", "op": "count_at_least", "value": 2}
-    state = facts(treatments=tuple(enumerate(treatments)), treatments_complete=complete)
+    state = facts(treatments=listed(treatments), treatments_complete=complete)
     assert apply_operator(leaf(rule), state).truth is expected
 
 
@@ -314,7 +320,7 @@ DURATION_3_MONTHS = {
 def test_treatment_duration_at_least(
     treatments: tuple[Treatment, ...], complete: bool, expected: Truth
 ) -> None:
-    state = facts(treatments=tuple(enumerate(treatments)), treatments_complete=complete)
+    state = facts(treatments=listed(treatments), treatments_complete=complete)
     assert apply_operator(leaf(DURATION_3_MONTHS), state).truth is expected
 
 

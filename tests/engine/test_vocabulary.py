@@ -120,6 +120,9 @@ def test_hierarchy_is_consistent() -> None:
         ("car_t", "car_t", True),
         ("investigational", "investigational_product", True),
         ("glucocorticoid", "not_a_drug", False),
+        ("immunosuppressant", "csdmard", True),
+        ("csdmard", "immunosuppressant", False),
+        ("azathioprine", "csdmard", False),
     ],
 )
 def test_drug_classes(treatment: str, drug: str, matches: bool) -> None:
