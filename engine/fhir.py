@@ -87,6 +87,8 @@ FINDING_LOINC: dict[str, str] = {
     "31625-7": "antibody.anti_ssa",
 }
 
+_KNOWN_LOINC = frozenset({*LAB_LOINC, *BODY_LOINC, *SCORE_LOINC, *FINDING_LOINC})
+
 # Coded results (valueCodeableConcept or interpretation) that say positive or negative.
 _POSITIVE_CODES = {
     (SNOMED, "10828004"),  # Positive
@@ -644,7 +646,12 @@ class _Importer:
         code_where = f"{location}.code"
         concept = _opt_obj(resource, "code", location)
         codings = _codings(concept, code_where)
-        loinc = next((c for c in codings if c.system == LOINC and c.code), None)
+        loinc_codings = [c for c in codings if c.system == LOINC and c.code]
+        # An EHR may send a local LOINC variant first and the standard one second.
+        loinc = next(
+            (c for c in loinc_codings if c.code is not None and c.code in _KNOWN_LOINC),
+            loinc_codings[0] if loinc_codings else None,
+        )
         period = _opt_obj(resource, "effectivePeriod", location) or {}
         when = self.day(
             resource.get("effectiveDateTime") or period.get("start"),

@@ -528,3 +528,17 @@ def test_score_outside_the_instrument_range_is_not_stored() -> None:
         "7 is not a possible ECOG performance status (whole numbers 0–5)"
         in report.issues_of("implausible")[0].message
     )
+
+
+def test_known_loinc_is_found_among_several_codings() -> None:
+    observation = _quantity("hb", "718-7", 12.1, "g/dL")
+    observation["code"]["coding"] = [
+        {"system": "urn:oid:1.2.3.local-lab", "code": "HGB"},
+        {"system": LOINC, "code": "99999-9"},
+        {"system": LOINC, "code": "718-7"},
+    ]
+    report = _run(_patient(), observation)
+    lab = _lab(report, "hemoglobin")
+    assert lab is not None
+    assert lab["value"] == 12.1
+    assert report.issues == ()
