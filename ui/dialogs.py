@@ -5,7 +5,10 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 PROFILE_FILE_FILTER = "TrialMatch patient profiles (*.tmprofile.json *.json);;All files (*)"
 
@@ -85,3 +88,18 @@ def ask_open_paths(
     """The files the user chose to open (several allowed); empty when cancelled."""
     chosen, _ = QFileDialog.getOpenFileNames(parent, title, directory, name_filter)
     return [Path(name) for name in chosen]
+
+
+PDF_FILE_FILTER = "PDF documents (*.pdf);;All files (*)"
+CSV_FILE_FILTER = "CSV files (*.csv);;All files (*)"
+
+
+def ask_printer(parent: QWidget | None, printer: QPrinter) -> bool:
+    """The platform print dialog set up on ``printer``; True when the user chose to print."""
+    dialog = QPrintDialog(printer, parent)
+    return dialog.exec() == QDialog.DialogCode.Accepted
+
+
+def open_externally(path: Path) -> bool:
+    """Open ``path`` in the system's viewer for its type; False when no viewer took it."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

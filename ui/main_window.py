@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QThreadPool, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -22,12 +26,19 @@ from typing_extensions import override
 from engine.profile import PatientProfile
 from models.database import SessionFactory
 from models.importer import ImportReport
+from models.letter import DEIDENTIFIED_MARK, LetterError, ReferralLetter, export_letter
 from models.matching import Matcher, MatchReport
-from models.operations import list_trials
+from models.operations import list_trials, log_referral
+from models.referral import ReferralKind
 from models.settings import ClinicSettings
+from ui import dialogs
 from ui.dialogs import ask_open_paths, show_error
+from ui.export.pdf_report import render_referral_letter
+from ui.letter_dialog import LetterChoices, LetterDialog
 from ui.patient_files import PatientFileController
+from ui.printing import PrintError, print_pdf, write_letter_pdf
 from ui.profile.profile_panel import ProfilePanel
+from ui.referral_log_dialog import ReferralLogDialog
 from ui.results.results_panel import ResultsPanel
 from ui.results.trial_detail_panel import TrialDetailPanel
 from ui.trials.import_dialog import ImportController
@@ -36,6 +47,7 @@ from ui.trials.trials_browser_dialog import TrialsBrowserDialog
 from ui.workers import JobRunner, make_database_pool
 
 WINDOW_TITLE = "TrialMatch"
+LAST_LETTER_FOLDER_KEY = "letter/lastFolder"
 MATCH_DELAY_MS = 300
 INTENDED_USE = (
     "<p><b>TrialMatch</b> helps a physician find clinical trials a patient might join and write "
@@ -122,6 +134,10 @@ class MainWindow(QMainWindow):
         self._rematch_pending = False
         self.report: MatchReport | None = None
         self._browser: TrialsBrowserDialog | None = None
+        self._referral_log: ReferralLogDialog | None = None
+        self._letter_progress: QProgressDialog | None = None
+        self._letter_running = False
+        self._recovery_offered = False
         self._import = ImportController(self, session_factory, self.runner, self._on_imported)
         self.setWindowTitle(WINDOW_TITLE)
 
@@ -199,9 +215,17 @@ class MainWindow(QMainWindow):
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.print_action = QAction("&Print…", self)
         self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.export_action.setStatusTip("Write the referral letter as a PDF (Ctrl+E)")
+        self.print_action.setStatusTip("Print the referral letter")
+        self.export_action.triggered.connect(self._on_export_action_triggered)
+        self.print_action.triggered.connect(self._on_print_action_triggered)
         for action in (self.export_action, self.print_action):
             action.setEnabled(False)
             file_menu.addAction(action)
+        self.referral_log_action = QAction("&Referral log…", self)
+        self.referral_log_action.setStatusTip("The letters exported or printed, with CSV export")
+        self.referral_log_action.triggered.connect(self._on_referral_log_action_triggered)
+        file_menu.addAction(self.referral_log_action)
         file_menu.addSeparator()
         self.settings_action = QAction("Se&ttings…", self)
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
@@ -250,6 +274,7 @@ class MainWindow(QMainWindow):
         if profile is None:
             self._generation += 1
             self.report = None
+            self._update_letter_actions()
             self.results_panel.set_busy(False)
             self.results_panel.show_message(
                 "Enter the patient's data on the left; matching trials appear here."
@@ -278,6 +303,7 @@ class MainWindow(QMainWindow):
         if generation != self._generation or not isinstance(report, MatchReport):
             return  # a newer profile has been matched or is being matched
         self.report = report
+        self._update_letter_actions()
         self.results_panel.show_report(report)
         if report.problems:
             names = ", ".join(problem.trial_id for problem in report.problems)
@@ -289,6 +315,7 @@ class MainWindow(QMainWindow):
         if generation != self._generation:
             return
         self.report = None
+        self._update_letter_actions()
         self.results_panel.show_message(f"Matching failed: {error}")
         self.detail_panel.clear_trial()
 
@@ -422,6 +449,214 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_about_action_triggered(self) -> None:
         QMessageBox.about(self, "About TrialMatch", INTENDED_USE)
+
+    # Referral letter: export, print, the referral log
+
+    def _update_letter_actions(self) -> None:
+        available = self.report is not None and bool(self.report.trials)
+        enabled = available and not self._letter_running
+        self.export_action.setEnabled(enabled)
+        self.print_action.setEnabled(enabled)
+
+    def _suggested_letter_path(self) -> Path:
+        folder = self._qsettings.value(LAST_LETTER_FOLDER_KEY)
+        if not isinstance(folder, str) or not Path(folder).is_dir():
+            documents = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.DocumentsLocation
+            )
+            folder = documents or str(Path.home())
+        return Path(folder) / f"referral-{self._today().isoformat()}.pdf"
+
+    def _begin_letter_job(self, text: str) -> None:
+        self._letter_running = True
+        self._update_letter_actions()
+        progress = QProgressDialog(text, "", 0, 0, self)
+        progress.setWindowTitle("Referral letter")
+        progress.setCancelButton(None)  # writing a PDF cannot be interrupted halfway
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.show()
+        self._letter_progress = progress
+
+    def _end_letter_job(self) -> None:
+        if self._letter_progress is not None:
+            self._letter_progress.close()
+            self._letter_progress.deleteLater()
+            self._letter_progress = None
+        self._letter_running = False
+        self._update_letter_actions()
+
+    def export_letter_to(self, report: MatchReport, choices: LetterChoices, path: Path) -> None:
+        """Write the letter to ``path`` and log it, in the database worker."""
+        session_factory = self._session_factory
+        settings = self.settings
+        self._qsettings.setValue(LAST_LETTER_FOLDER_KEY, str(path.parent))
+        self._begin_letter_job("Writing the referral letter…")
+        self.runner.start(
+            lambda: export_letter(
+                session_factory,
+                report,
+                settings,
+                choices.trial_ids,
+                path,
+                choices.deidentified,
+                choices.physician,
+                render=render_referral_letter,
+            ),
+            lambda _path: self._on_letter_exported(path, choices),
+            lambda error: self._on_letter_failed(path, error),
+            self._end_letter_job,
+        )
+
+    def _on_letter_exported(self, path: Path, choices: LetterChoices) -> None:
+        kind = "de-identified summary" if choices.deidentified else "referral letter"
+        self.statusBar().showMessage(
+            f"Wrote the {kind} {path} for {len(choices.trial_ids)} trial(s); "
+            "logged in the referral log.",
+            15000,
+        )
+        if dialogs.ask_yes_no(
+            self,
+            "Referral letter written",
+            f"The {kind} was written to {path}.\n\nOpen it now?",
+            "Open",
+            "Close",
+        ) and not dialogs.open_externally(path):
+            dialogs.show_error(self, "Referral letter", f"No program opened {path}.")
+
+    def _on_letter_failed(self, path: Path | None, error: Exception) -> None:
+        if isinstance(error, LetterError):
+            text = f"The letter was not written: {error}."
+        elif isinstance(error, OSError):
+            where = path if path is not None else "a temporary file"
+            text = f"{where} could not be written ({error.strerror or error})."
+        else:
+            text = f"The letter could not be produced: {error}"
+        dialogs.show_error(self, "Referral letter", text, details=type(error).__name__)
+
+    def print_letter(self, report: MatchReport, choices: LetterChoices) -> None:
+        """Write the letter to a temporary PDF in a worker, then print it and log it."""
+        handle, name = tempfile.mkstemp(prefix="trialmatch-letter-", suffix=".pdf")
+        os.close(handle)
+        pdf_path = Path(name)
+        settings = self.settings
+        self._begin_letter_job("Preparing the referral letter for printing…")
+        self.runner.start(
+            lambda: write_letter_pdf(
+                report,
+                settings,
+                choices.trial_ids,
+                pdf_path,
+                deidentified=choices.deidentified,
+                physician=choices.physician,
+            ),
+            lambda letter: self._on_letter_ready_to_print(pdf_path, letter),
+            lambda error: self._on_print_preparation_failed(pdf_path, error),
+            self._end_letter_job,
+        )
+
+    def _on_print_preparation_failed(self, pdf_path: Path, error: Exception) -> None:
+        pdf_path.unlink(missing_ok=True)
+        self._on_letter_failed(None, error)
+
+    def _on_letter_ready_to_print(self, pdf_path: Path, letter: object) -> None:
+        # The temporary PDF holds patient data: it is removed whatever happens below.
+        try:
+            if not isinstance(letter, ReferralLetter):
+                return
+            if self._letter_progress is not None:
+                self._letter_progress.hide()
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            if not dialogs.ask_printer(self, printer):
+                self.statusBar().showMessage("Printing cancelled; nothing was logged.", 8000)
+                return
+            try:
+                pages = print_pdf(pdf_path, printer)
+            except PrintError as error:
+                dialogs.show_error(self, "Print", f"The letter was not printed: {error}")
+                return
+        finally:
+            pdf_path.unlink(missing_ok=True)
+        self._log_printed_letter(letter, pages)
+
+    def _log_printed_letter(self, letter: ReferralLetter, pages: int) -> None:
+        session_factory = self._session_factory
+        # Logged like models.letter.export_letter logs an exported letter, with kind "print".
+        identifier = letter.patient_identifier + (DEIDENTIFIED_MARK if letter.deidentified else "")
+        self.runner.start(
+            lambda: log_referral(
+                session_factory,
+                trial_ids=[trial.trial_id for trial in letter.trials],
+                patient_identifier=identifier,
+                physician=letter.signature.physician,
+                kind=ReferralKind.PRINT,
+                file_name=None,
+                now=letter.generated_at,
+            ),
+            lambda _record: self.statusBar().showMessage(
+                f"Sent {pages} page(s) to the printer; logged in the referral log.", 15000
+            ),
+            lambda error: dialogs.show_error(
+                self,
+                "Referral log",
+                f"The letter was printed but could not be recorded in the referral log: {error}",
+            ),
+        )
+
+    def open_referral_log(self) -> ReferralLogDialog:
+        if self._referral_log is None:
+            self._referral_log = ReferralLogDialog(self._session_factory, self.runner, self)
+        else:
+            self._referral_log.reload()
+        self._referral_log.show()
+        self._referral_log.raise_()
+        self._referral_log.activateWindow()
+        return self._referral_log
+
+    @Slot()
+    def _on_export_action_triggered(self) -> None:
+        report = self.report
+        if report is None or not report.trials or self._letter_running:
+            return
+        choices = LetterDialog.ask(self, report, self.settings)
+        if choices is None:
+            return
+        path = dialogs.ask_save_path(
+            self,
+            "Export referral letter",
+            str(self._suggested_letter_path()),
+            dialogs.PDF_FILE_FILTER,
+        )
+        if path is None:
+            return
+        self.export_letter_to(report, choices, path if path.suffix else path.with_suffix(".pdf"))
+
+    @Slot()
+    def _on_print_action_triggered(self) -> None:
+        report = self.report
+        if report is None or not report.trials or self._letter_running:
+            return
+        choices = LetterDialog.ask(self, report, self.settings)
+        if choices is not None:
+            self.print_letter(report, choices)
+
+    @Slot()
+    def _on_referral_log_action_triggered(self) -> None:
+        self.open_referral_log()
+
+    # Crash recovery
+
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._recovery_offered:
+            self._recovery_offered = True
+            # After the window is on screen, so the question has a window to belong to.
+            QTimer.singleShot(0, self._offer_recovery)
+
+    def _offer_recovery(self) -> None:
+        if self.patient_files.offer_recovery():
+            self.statusBar().showMessage("Restored the unsaved patient profile.", 10000)
 
     # Layout memory and closing
 
