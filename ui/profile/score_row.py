@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.vocabulary import BILAG_DOMAINS, BILAG_GRADES, INSTRUMENTS
 from ui.profile.choice_combo import ChoiceCombo
@@ -38,7 +38,10 @@ class ScoreRow(EntryRow):
                 grid.addWidget(combo, row, column * 2 + 1)
                 self.register_editor(f"domains.{domain}", combo, f"{domain} grade")
                 self.domain_combos[domain] = combo
-            self.editor_layout.addWidget(grid_widget)
+            # Under the title and date rather than beside them: nine grades are wide.
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(1, grid_widget)
         else:
             scale = f"{spec.low:g}–{spec.high:g}"
             self.value_edit = make_line_edit(f"{spec.label} value ({scale})", 6, scale)

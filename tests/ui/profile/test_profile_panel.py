@@ -365,3 +365,14 @@ def test_loading_an_invalid_profile_never_keeps_the_previous_patient(
                              "patient": {"name": "Next", "birth_date": "someday"}})  # fmt: skip
     assert blocker.args == [False]
     assert panel.current_profile() is None
+
+
+def test_form_fits_beside_the_results_on_a_1366_wide_screen(panel: ProfilePanel) -> None:
+    for section in (panel.more_labs_section, panel.more_scores_section, panel.organ_section,
+                    panel.more_antibodies_section, panel.more_history_section,
+                    panel.more_infection_section):  # fmt: skip
+        section.set_expanded(True)
+    # Widths follow the font (no fixed pixel sizes); with the test font the widest row, all
+    # sections open, must leave room for the results in a 1366-pixel window.
+    assert panel.content_widget.minimumSizeHint().width() <= 1366 // 2 + 100
+    assert panel.minimumSizeHint().height() < 768
