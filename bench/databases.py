@@ -14,9 +14,9 @@ tens of milliseconds per trial), so each size is built once and reused:
 from __future__ import annotations
 
 import multiprocessing
-from contextlib import closing
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from bench.generate import write_bulk_zip
@@ -66,8 +66,8 @@ def store_automatic_sets(path: Path) -> None:
     database.engine.dispose()
 
 
-def _copy_base(base: Path, target: Path, copies: int) -> None:
-    """Fill ``target`` (a copy of ``base``) with ``copies - 1`` more copies under new ids."""
+def _copy_base(target: Path, copies: int) -> None:
+    """Fill ``target`` (a copy of the base set) with ``copies - 1`` more copies under new ids."""
     with closing(sqlite3.connect(target)) as connection:
         tables = [
             name
@@ -130,7 +130,7 @@ def benchmark_database(count: int, cache_dir: Path = CACHE_DIR) -> Path:
             raise ValueError(f"sizes above {BASE_LIMIT} must be multiples of it")
         base = benchmark_database(BASE_LIMIT, cache_dir)
         shutil.copyfile(base, building)
-        _copy_base(base, building, count // BASE_LIMIT)
+        _copy_base(building, count // BASE_LIMIT)
     with closing(sqlite3.connect(building)) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         connection.execute("PRAGMA journal_mode=DELETE")

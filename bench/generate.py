@@ -1,4 +1,4 @@
-"""Synthetic ClinicalTrials.gov v2 studies, deterministic from a seed, written as a bulk-download zip.
+"""Synthetic ClinicalTrials.gov v2 studies, deterministic from a seed, as a bulk-download zip.
 
 The records have the shape of the seed trials (resources/trials) and criteria text composed from
 the same kinds of sentences the seeds use (lab thresholds, serology exclusions, score thresholds,
@@ -155,8 +155,8 @@ def _inclusion_sentences(rng: random.Random, short: str) -> list[str]:
         f"Platelet count ≥{rng.choice((50, 75, 100))}×10^9/L",
         f"Hemoglobin ≥{rng.choice((80, 90))} g/L",
         f"eGFR ≥{rng.choice((30, 45, 60))} mL/min/1.73m²",
-        f"ALT and AST ≤{rng.choice(('2.5', '3'))} × ULN; total bilirubin ≤{rng.choice(('1.5', '2'))}"
-        " × ULN",
+        f"ALT and AST ≤{rng.choice(('2.5', '3'))} × ULN; "
+        f"total bilirubin ≤{rng.choice(('1.5', '2'))} × ULN",
         f"Left ventricular ejection fraction (LVEF) ≥{rng.choice((45, 50, 55))}%",
         "SpO2 ≥92% on room air",
         "Negative serum pregnancy test for women of childbearing potential within 7 days before "

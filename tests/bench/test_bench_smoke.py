@@ -1,0 +1,70 @@
+"""The benchmark's quick mode runs end to end and prints every row of its table (no timings)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.generate import generate_study, write_bulk_zip
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+EXPECTED_ROWS = (
+    "Start-up to window shown",
+    "First match, rules stored",
+    "Re-match after one lab edit",
+    "Bare SQL read of candidate trials",
+    "Import 40 records",
+    "First match, nothing stored: rules parsed now",
+    "Parser (",
+    "Referral letter, 10 trials",
+    "Peak memory, match process",
+)
+
+
+def test_generator_is_deterministic_and_within_the_drawn_shapes() -> None:
+    first, count = generate_study(7, 2026)
+    again, _ = generate_study(7, 2026)
+    assert json.dumps(first) == json.dumps(again)
+    assert 20 <= count <= 60
+    assert json.dumps(generate_study(8, 2026)[0]) != json.dumps(first)
+    sites = first["protocolSection"]["contactsLocationsModule"]["locations"]
+    assert 1 <= len(sites) <= 50
+    assert all("geoPoint" in site and site["contacts"] for site in sites)
+
+
+def test_bulk_zip_imports_with_the_real_importer(tmp_path: Path) -> None:
+    from models.database import sqlite_url
+    from models.operations import import_files, open_database
+
+    archive = write_bulk_zip(tmp_path / "studies.zip", 12, 1, per_page=5)
+    database = open_database(sqlite_url(tmp_path / "bench.sqlite"), bundled_files=())
+    report = import_files(database.session_factory, [archive])
+    database.engine.dispose()
+    assert not report.failed
+    assert len(report.added) == 12
+
+
+def test_quick_mode_prints_every_row(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--cache-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Machine: ")
+    assert lines[1].split("|")[0].strip() == "Measurement"
+    table = lines[3:]
+    for expected in EXPECTED_ROWS:
+        matching = [line for line in table if line.startswith(expected)]
+        assert len(matching) == 1, f"row {expected!r} missing or repeated in:\n{result.stdout}"
+        cells = [cell.strip() for cell in matching[0].split("|")]
+        assert len(cells) == 4
+        assert cells[1]
+        assert cells[3] in {"met", "MISSED", "n/a"}
