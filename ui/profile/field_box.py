@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -52,7 +53,7 @@ class FieldBox(QWidget):
         self.title = ""
         self._editors: dict[str, QWidget] = {}
         self._key_labels: dict[str, str] = {}
-        self._marks: dict[QLineEdit, object] = {}
+        self._marks: dict[QLineEdit, QAction] = {}
         self._problems: dict[str, FieldProblem] = {}
 
         self.editor_layout = QHBoxLayout()
@@ -161,7 +162,8 @@ class FieldBox(QWidget):
         if isinstance(editor, QLineEdit):
             old_action = self._marks.pop(editor, None)
             if old_action is not None:
-                editor.removeAction(old_action)  # type: ignore[arg-type]  # a QAction we added
+                editor.removeAction(old_action)
+                old_action.deleteLater()
         if problem is None:
             editor.setToolTip("")
             editor.setAccessibleDescription("")
