@@ -542,3 +542,45 @@ def test_known_loinc_is_found_among_several_codings() -> None:
     assert lab is not None
     assert lab["value"] == 12.1
     assert report.issues == ()
+
+
+def _paths(value: object, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += _paths(child, (*prefix, index))
+    return found
+
+
+def test_any_field_of_the_wrong_type_is_refused_or_reported_never_a_crash() -> None:
+    bundle = json.loads((FHIR_DIR / "sle_bundle.json").read_text("utf-8"))
+    resources = resources_from_bundle(bundle)
+    chosen = {"lena", "ln", "creat", "dsdna", "ecog", "mmf", "rtx1", "hcq"}
+    tried = 0
+    refused_at: list[str] = []
+    for index, (location, resource) in enumerate(resources):
+        if resource.get("id") not in chosen:
+            continue
+        for path in _paths(resource):
+            for wrong in ([1], {"a": 1}, "x"):
+                mutated = copy.deepcopy(resource)
+                parent: Any = mutated
+                for key in path[:-1]:
+                    parent = parent[key]
+                parent[path[-1]] = wrong
+                attempt = [*resources[:index], (location, mutated), *resources[index + 1 :]]
+                tried += 1
+                try:
+                    report = import_fhir(attempt, today=TODAY)
+                except FhirError as error:
+                    refused_at.append(error.where)
+                else:
+                    # Whatever was imported is a valid profile, as manual entry would give.
+                    assert profile_from_dict(report.profile_dict, today=TODAY) == report.profile
+    assert tried > 300
+    assert refused_at
+    # Refusals name the entry and field, never only a profile path (that would be a mapping bug).
+    assert all(where.startswith("Bundle.entry[") for where in refused_at)
