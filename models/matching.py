@@ -91,7 +91,12 @@ def engine_settings(settings: ClinicSettings) -> Settings:
         if settings.clinic_latitude is not None and settings.clinic_longitude is not None
         else None
     )
-    return Settings(uln=dict(settings.lab_ulns), clinic_location=location)
+    # The settings key ULNs by analyte id ("alt", "creatinine.female"); the engine by fact name.
+    ulns = {
+        key if key.startswith("lab.") else f"lab.{key}": value
+        for key, value in settings.lab_ulns.items()
+    }
+    return Settings(uln=ulns, clinic_location=location)
 
 
 def _registry_date(text: str | None) -> dt.date | None:

@@ -32,8 +32,9 @@ class ClinicSettings:
     Attributes:
         clinic_latitude, clinic_longitude: the clinic's location, for distances to trial sites;
             None when not set (then no distances are shown).
-        lab_ulns: the clinic lab's upper limits of normal by analyte id (e.g. ``{"alt": 35}``),
-            in the analyte's canonical unit; they replace the engine's assumed defaults.
+        lab_ulns: the clinic lab's upper limits of normal by analyte id (e.g. ``{"alt": 35}``,
+            ``{"creatinine.female": 84}``), in the analyte's canonical unit; they replace the
+            engine's assumed defaults (models.matching.engine_settings maps them to facts).
         preferred_units: the unit offered first for each analyte in the window.
     """
 

@@ -230,3 +230,18 @@ def test_match_command_names_the_bad_field_and_exits_2(
     message = capsys.readouterr().err
     assert "labs[0].value" in message
     assert "g/dL" in message
+
+
+def test_clinic_ulns_keyed_by_analyte_reach_the_engine() -> None:
+    from models.matching import engine_settings
+    from models.settings import ClinicSettings
+
+    settings = engine_settings(
+        ClinicSettings(
+            lab_ulns={"alt": 35.0, "creatinine.female": 84.0},
+            clinic_latitude=30.0,
+            clinic_longitude=120.0,
+        )
+    )
+    assert settings.uln == {"lab.alt": 35.0, "lab.creatinine.female": 84.0}
+    assert settings.clinic_location == (30.0, 120.0)
