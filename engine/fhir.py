@@ -848,6 +848,11 @@ class _Importer:
         if status in ("entered-in-error", "cancelled", "not-taken", "not-done", "draft"):
             self.issue("ignored", f"{text or 'medication'}: status {status}; not imported", source)
             return
+        intent = _str(resource, "intent", location)
+        if kind == "MedicationRequest" and intent in ("proposal", "plan"):
+            # A proposed or planned drug has not been given.
+            self.issue("ignored", f"{text or 'medication'}: intent {intent}; not imported", source)
+            return
         if drug_id is None:
             shown = ", ".join(f"{_system_name(c.system)} {c.code}" for c in codings) or "no code"
             self.issue(
@@ -867,6 +872,13 @@ class _Importer:
             entry["dose_unit"] = dose_unit
         if start is None:
             self.issue("note", f"{DRUGS[drug_id].label}: no start date", source)
+        if end is None and status in ("completed", "stopped"):
+            self.issue(
+                "note",
+                f"{DRUGS[drug_id].label} is {status} but has no end date: it is listed as "
+                "ongoing; enter the end date",
+                source,
+            )
         self._name_note(by_name, drug_id, source)
         self.treatments.append((entry, source))
 
@@ -1065,6 +1077,18 @@ class _Importer:
         latest: dict[str, _Lab] = {}
         for lab in self.labs:
             current = latest.get(lab.target)
+            if (
+                current is not None
+                and lab.source.date is not None
+                and lab.source.date == current.source.date
+                and (lab.value, lab.unit) != (current.value, current.unit)
+            ):
+                self.issue(
+                    "note",
+                    f"two {FACTS[lab.fact].label} results on {lab.source.date}; the one listed "
+                    "first in the export is used: please check",
+                    lab.source,
+                )
             if current is None or _newer(lab.source.date, current.source.date):
                 if current is not None:
                     self.earlier.append(_lab_value(current))

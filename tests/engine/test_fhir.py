@@ -584,3 +584,33 @@ def test_any_field_of_the_wrong_type_is_refused_or_reported_never_a_crash() -> N
     assert refused_at
     # Refusals name the entry and field, never only a profile path (that would be a mapping bug).
     assert all(where.startswith("Bundle.entry[") for where in refused_at)
+
+
+def test_planned_drugs_ignored_stopped_without_end_and_same_day_results_reported() -> None:
+    planned = {
+        "resourceType": "MedicationRequest",
+        "id": "plan",
+        "status": "active",
+        "intent": "plan",
+        "medicationCodeableConcept": {"text": "Rituximab"},
+        "authoredOn": "2026-11-20",
+    }
+    stopped = {
+        "resourceType": "MedicationStatement",
+        "id": "aza",
+        "status": "stopped",
+        "medicationCodeableConcept": {"text": "Azathioprine"},
+        "effectivePeriod": {"start": "2021-01-01"},
+    }
+    report = _run(
+        _patient(),
+        planned,
+        stopped,
+        _quantity("plt-a", "777-3", 150, "10*9/L"),
+        _quantity("plt-b", "777-3", 95, "10*9/L"),
+    )
+    assert [t.drug for t in report.profile.treatments] == ["azathioprine"]
+    assert report.issues_of("ignored")[0].source.resource_id == "plan"
+    notes = [issue.message for issue in report.issues_of("note")]
+    assert any("stopped but has no end date" in note for note in notes)
+    assert any("two Platelets results on 2026-11-18" in note for note in notes)
