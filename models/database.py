@@ -21,7 +21,7 @@ DATABASE_FILE_NAME = "trialmatch.sqlite3"
 DATABASE_URL_ENV = "TRIALMATCH_DB_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # How long a connection waits for another writer before giving up ("database is locked").
-SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BUSY_TIMEOUT_MS = 10000
 # The same for PostgreSQL row and table locks (without it a writer would wait forever).
 POSTGRES_LOCK_TIMEOUT_MS = 10000
 BUSY_MESSAGE = "the database is busy: another TrialMatch is writing; try again"
@@ -117,18 +117,22 @@ def is_busy_error(error: BaseException) -> bool:
 
 
 @contextlib.contextmanager
-def busy_as_database_error() -> Iterator[None]:
-    """Turn a lock wait beyond the timeout into ``DatabaseError(BUSY_MESSAGE)``.
+def write_errors_as_database_error() -> Iterator[None]:
+    """Turn the database refusing a write into a ``DatabaseError`` whose message says why.
 
     Raises:
-        DatabaseError: another process held the write lock for longer than the timeout.
+        DatabaseError: ``BUSY_MESSAGE`` when another process held the write lock past the
+            timeout; otherwise "cannot write to the database: <reason>" (read-only file, full
+            disk, lost server connection). The transaction was rolled back: nothing was saved.
     """
     try:
         yield
     except sa.exc.OperationalError as error:
         if is_busy_error(error):
             raise DatabaseError(BUSY_MESSAGE) from error
-        raise
+        reason = getattr(error, "orig", None) or error
+        message = f"cannot write to the database ({reason}); nothing was saved"
+        raise DatabaseError(message) from error
 
 
 def make_session_factory(engine: sa.Engine) -> SessionFactory:

@@ -21,13 +21,13 @@ from models.database import (
     BUSY_MESSAGE,
     DatabaseError,
     SessionFactory,
-    busy_as_database_error,
     create_database_engine,
     current_revision,
     head_revision,
     is_busy_error,
     make_session_factory,
     upgrade_to_head,
+    write_errors_as_database_error,
 )
 from models.importer import (
     ImportedTrial,
@@ -236,15 +236,16 @@ def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> O
     sqlite_file = sqlite_file_of(url) if "://" in url else None
     if sqlite_file is not None:
         check_database_file(sqlite_file)
+    # A file that existed before may hold data even without a schema version (a downgrade).
+    had_file = sqlite_file is not None and sqlite_file.exists() and sqlite_file.stat().st_size > 0
     engine = create_database_engine(url)
     shown_url = engine.url.render_as_string(hide_password=True)
     try:
         revision = current_revision(engine)
         is_new = revision is None
-        if revision is not None and revision != head_revision():
+        if (revision is not None or had_file) and revision != head_revision():
             backup_if_sqlite(engine, "before-migration")
-        with busy_as_database_error():
-            upgrade_to_head(engine)
+        upgrade_to_head(engine)
         session_factory = make_session_factory(engine)
         with session_factory() as session:
             is_empty = count_trials(session) == 0
@@ -259,6 +260,8 @@ def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> O
         ) from error
     except sa.exc.SQLAlchemyError as error:
         engine.dispose()
+        if is_busy_error(error):
+            raise DatabaseError(BUSY_MESSAGE) from error
         reason = getattr(error, "orig", None) or error
         raise DatabaseError(f"cannot open the database {shown_url}: {reason}") from error
     bundled_import = None
@@ -515,7 +518,7 @@ def store_criteria_set(
     Raises:
         UnknownTrialError: no trial has ``trial_id``.
     """
-    with busy_as_database_error(), session_factory.begin() as session:
+    with write_errors_as_database_error(), session_factory.begin() as session:
         if session.get(Trial, trial_id) is None:
             raise UnknownTrialError(f"no trial {trial_id} in the database")
         row = save_criteria_set(
@@ -572,7 +575,7 @@ def log_referral(
     now: dt.datetime | None = None,
 ) -> ReferralRecord:
     """Record that a referral letter was exported or printed (``created_at`` in UTC)."""
-    with busy_as_database_error(), session_factory.begin() as session:
+    with write_errors_as_database_error(), session_factory.begin() as session:
         row = add_referral(
             session,
             created_at=now or utc_now(),

@@ -45,7 +45,7 @@ def test_sqlite_connections_get_the_pragmas(empty_database: OpenedDatabase) -> N
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
 
 
 def test_nct_id_is_unique(empty_database: OpenedDatabase) -> None:
