@@ -93,7 +93,11 @@ def create_database_engine(url: str) -> sa.Engine:
                 ) from error
     connect_args: dict[str, object] = {}
     if parsed.get_backend_name() == "postgresql":
-        connect_args["options"] = f"-c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}"
+        # Keep any server options the URL gives (?options=-csearch_path%3Dclinic).
+        given_options = parsed.query.get("options", "")
+        if not isinstance(given_options, str):
+            given_options = " ".join(given_options)
+        connect_args["options"] = f"{given_options} -c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}"
     try:
         engine = sa.create_engine(parsed, connect_args=connect_args)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
