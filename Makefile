@@ -25,7 +25,7 @@ check-imports:
 
 bench:
 	@scripts/bootstrap.sh test
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(ARGS)
 
 screenshots:
 	@scripts/bootstrap.sh test
