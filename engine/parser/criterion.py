@@ -10,6 +10,7 @@ from engine.parser.mentions import find_conditions
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
 from engine.parser.split import EXCLUSION
+from engine.parser.treatments import read_treatment_definition
 from engine.vocabulary import condition_covers
 
 # Criteria whose parts are alternatives or conditions in words the reader cannot structure:
@@ -333,6 +334,62 @@ def _gilbert_alternative(main: Rule, match: re.Match[str], inner: str) -> Rule |
     return {"all": [gilbert, leaf]}
 
 
+_REGIMEN = r"(?:conventional|standard|routine)\s+(?:treatments?|therap(?:y|ies)|regimens?)"
+# "Definition of conventional treatment: ..." / "Conventional therapy is defined as ...": what
+# an earlier clause of the same criterion means by "conventional treatment".
+_DEFINITION = re.compile(
+    r"^\s*(?:(?:the\s+)?definition\s+of\s+"
+    + _REGIMEN
+    + r"\s*:|"
+    + _REGIMEN
+    + r"\s+(?:is|are|was)\s+defined\s+as)\s*(?P<body>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_REFERENCE = re.compile(r"(?<![\w-])" + _REGIMEN + r"(?![\w-])", re.IGNORECASE)
+# "conventional treatment over 6 months", "more than 6 months of conventional treatment".
+_REGIMEN_DURATION = re.compile(
+    _REGIMEN
+    + r"\s+(?:over|for\s+(?:more\s+than|at\s+least|over)|of\s+at\s+least)\s+"
+    + r"(?P<wnum>\d{1,3})\s*(?P<wunit>months?|weeks?|years?)|"
+    + r"(?:more\s+than|at\s+least|over|≥)\s*(?P<wnum2>\d{1,3})\s*(?P<wunit2>months?|weeks?|years?)"
+    + r"\s+of\s+"
+    + _REGIMEN,
+    re.IGNORECASE,
+)
+
+
+def _regimen_duration(text: str) -> dict[str, int] | None:
+    """The duration the referring clause gives the conventional regimen, if it gives one."""
+    found = list(_REGIMEN_DURATION.finditer(text))
+    if len(found) != 1:
+        return None
+    match = found[0]
+    amount = match.group("wnum") or match.group("wnum2")
+    unit = (match.group("wunit") or match.group("wunit2")).casefold().rstrip("s") + "s"
+    return {unit: int(amount)}
+
+
+def _with_definition(reference: str, definition: Rule) -> Rule:
+    """The referring clause with the regimen it names required where it names it.
+
+    "Conventional treatment over 6 months remains ineffective, or disease recurrence after
+    remission": the regimen belongs to the first alternative only, so the result is
+    any(all(review, regimen), review) and a relapsed patient is never ruled out by it.
+    """
+    alternatives = _pieces(reference, _top_level_cuts(reference, re.compile(r",?\s+or\s+")))
+    if len(alternatives) > 1:
+        parts: list[Rule] = []
+        for alternative in alternatives:
+            if _REFERENCE.search(alternative):
+                parts.append({"all": [_review(alternative), definition]})
+            else:
+                parts.append(_review(alternative))
+        if sum(1 for part in parts if "all" in part) != 1:
+            return _review(reference)
+        return {"any": parts}
+    return {"all": [_review(reference), definition]}
+
+
 def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     """Read one criterion; its rule is None unless some part of it is understood."""
     if (
@@ -345,31 +402,71 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     label = _ITEM_LABEL.match(text)
     clauses = _clauses(text, label.end() if label else 0)
     parts: list[tuple[Rule, bool]] = []
+    part_texts: list[str] = []
+    alternative_leads: list[str] = []
     for number, clause in enumerate(clauses):
         clause_text = text[clause.start : clause.end]
         listed = _positive_for_one_of(clause_text, kind)
         if listed is not None:
             parts.append((listed, clause.joined_by_or))
+            part_texts.append(clause_text)
+            continue
+        definition = _DEFINITION.match(clause_text) if kind != EXCLUSION else None
+        if definition is not None:
+            referring = [i for i, t in enumerate(part_texts) if _REFERENCE.search(t)]
+            if len(referring) != 1:
+                parts.append((_review(clause_text), False))
+                part_texts.append(clause_text)
+                continue
+            index = referring[0]
+            reference_text = _SUB_BULLET.sub("", part_texts[index], count=1)
+            regimen = read_treatment_definition(
+                definition.group("body"), _regimen_duration(reference_text)
+            )
+            if regimen is None:
+                parts.append((_review(clause_text), False))
+                part_texts.append(clause_text)
+                continue
+            reference_rule = parts[index][0]
+            combined = _with_definition(reference_text, regimen)
+            if "review" not in reference_rule and "any" not in combined:
+                # The referring clause has readable parts (a diagnosis with its duration):
+                # keep them and require the regimen beside them.
+                combined = {"all": [reference_rule, regimen]}
+                if _count(reference_rule)[1] == 0:
+                    combined = _review(clause_text)
+            parts[index] = (combined, parts[index][1])
             continue
         if _ALTERNATIVES_FOLLOW.search(clause_text):
             rest = text[clause.start : clauses[-1].end]
             parts.append((_review(rest), clause.joined_by_or and number > 0))
+            part_texts.append(rest)
             break
         bullet = _SUB_BULLET.match(clause_text)
         if bullet is not None and bullet.end() < len(clause_text):
             clause_text = clause_text[bullet.end() :]
         body = _LEADING_AND.sub("", _LEADING_OR.sub("", clause_text))
         if body.rstrip().endswith(":") and read_clause(body, kind) is None:
+            if _ALTERNATIVE_LEAD.search(body):
+                alternative_leads.append(body.strip())
             continue  # a lead-in such as "Bone marrow function must meet:"
         parts.append((_read_split(body, kind), clause.joined_by_or))
+        part_texts.append(body)
     if not parts:
         return Reading(None, 0, 1)
     computable, _ = _count({"all": [rule for rule, _ in parts]})
     if computable == 0:
         return Reading(None, 0, 1)
     rule = _combine(parts, kind)
+    if alternative_leads and kind != EXCLUSION:
+        # "Meet the definition of refractory or progressive disease:": the items below may
+        # define only one of the alternatives; the others are for the study team.
+        rule = {"any": [rule, *(_review(lead) for lead in alternative_leads)]}
     leaves, reviews = _count(rule)
     return Reading(rule, leaves, reviews)
+
+
+_ALTERNATIVE_LEAD = re.compile(r"(?<![\w-])(?:or|and/or|either)(?![\w-])", re.IGNORECASE)
 
 
 def _combine(parts: list[tuple[Rule, bool]], kind: str) -> Rule:

@@ -144,6 +144,7 @@ def align(parsed: list[Mapping[str, Any]], reference: list[Mapping[str, Any]]) -
     """For each parsed criterion, the index of the reference criterion it stands for."""
     reference_words = [_words(str(c.get("text", ""))) for c in reference]
     result: list[int | None] = []
+    used: set[int] = set()
     for criterion in parsed:
         words = _words(str(criterion.get("text", "")))
         best: tuple[float, int] | None = None
@@ -153,9 +154,13 @@ def align(parsed: list[Mapping[str, Any]], reference: list[Mapping[str, Any]]) -
             score = _overlap(words, reference_words[index])
             # Prefer the reference of similar length when a short item sits inside a long one.
             score -= abs(len(words) - len(reference_words[index])) / 10000
+            # Identical texts in several cohorts: each reference is taken once where possible.
+            score -= 1e-6 if index in used else 0.0
             if score >= _ALIGN_THRESHOLD and (best is None or score > best[0]):
                 best = (score, index)
         result.append(None if best is None else best[1])
+        if best is not None:
+            used.add(best[1])
     return result
 
 
