@@ -34,6 +34,7 @@ from models.settings import ClinicSettings
 from ui import dialogs
 from ui.dialogs import ask_open_paths, show_error
 from ui.export.pdf_report import render_referral_letter
+from ui.fhir_import_controller import FhirImportController
 from ui.letter_dialog import LetterChoices, LetterDialog
 from ui.patient_files import PatientFileController
 from ui.printing import PrintError, print_pdf, write_letter_pdf
@@ -146,6 +147,14 @@ class MainWindow(QMainWindow):
         self.patient_files = PatientFileController(
             self.profile_panel, self, self._qsettings, recovery_dir
         )
+        self.fhir_import = FhirImportController(
+            self.profile_panel,
+            self.patient_files,
+            self.runner,
+            self,
+            lambda text: self.statusBar().showMessage(text, 15000),
+            today,
+        )
         self.results_panel = ResultsPanel()
         self.detail_panel = TrialDetailPanel()
 
@@ -208,6 +217,8 @@ class MainWindow(QMainWindow):
         for action in (files.new_action, files.open_action):
             file_menu.addAction(action)
         file_menu.addMenu(files.recent_menu)
+        file_menu.addAction(self.fhir_import.import_action)
+        file_menu.addAction(self.fhir_import.import_folder_action)
         file_menu.addAction(files.save_action)
         file_menu.addAction(files.save_as_action)
         self.patient_actions_anchor = file_menu.addSeparator()
