@@ -28,6 +28,11 @@ from engine.parser.measure import EMPTY, Comparison, compare, unmatched  # noqa:
 TRIALS = ROOT / "resources" / "trials"
 CURATED = ROOT / "resources" / "criteria"
 CORPUS = ROOT / "tests" / "parser_corpus"
+# Corpus texts added later with their expected rules written before the parser ever ran on
+# them, modelled on registry records of other areas; reported apart from the first corpus.
+INDEPENDENT = frozenset(
+    {"lupus_nephritis_biopsy", "myasthenia_gravis", "multiple_sclerosis", "oncology_cart_lymphoma"}
+)
 
 
 def seed_cases() -> list[tuple[str, str, dict[str, Any]]]:
@@ -112,7 +117,17 @@ def main() -> int:
     parser.add_argument("--details", action="store_true", help="list unmatched leaves")
     arguments = parser.parse_args()
     measure(seed_cases(), "Seed trials vs curated criteria", arguments.details)
-    measure(corpus_cases(), "Parser corpus vs expected rules", arguments.details)
+    corpus = corpus_cases()
+    measure(
+        [c for c in corpus if c[0] not in INDEPENDENT],
+        "Parser corpus (first set) vs expected rules",
+        arguments.details,
+    )
+    measure(
+        [c for c in corpus if c[0] in INDEPENDENT],
+        "Parser corpus (independent set) vs expected rules",
+        arguments.details,
+    )
     timing()
     return 0
 
