@@ -22,7 +22,7 @@ from engine.parser.quantities import (
     window,
 )
 from engine.parser.split import EXCLUSION
-from engine.vocabulary import condition_covers
+from engine.vocabulary import DRUGS, condition_covers
 
 Rule = dict[str, Any]
 
@@ -163,6 +163,44 @@ _NEGATIVE = re.compile(
     r"(?<![\w-])(?:negative|not\s+detected|undetectable|non-?reactive)(?![\w-])", re.IGNORECASE
 )
 
+# Medicines named in the vocabulary, read as treatment events of that drug. Products already
+# covered above (CAR-T, HSCT, transplants, vaccines, CSF, investigational products) and
+# transfusions are left to their own patterns.
+_DRUG_CLASSES_READ = frozenset(
+    {
+        "alkylating_agent",
+        "csdmard",
+        "antimalarial",
+        "calcineurin_inhibitor",
+        "immunosuppressant",
+        "anti_cd20",
+        "b_cell_targeted",
+        "interferon_inhibitor",
+        "il6_inhibitor",
+        "biologic",
+        "tnf_inhibitor",
+        "jak_inhibitor",
+        "ivig",
+        "plasma_exchange",
+    }
+)
+
+
+def _drug_terms() -> list[tuple[str, list[str]]]:
+    rows: list[tuple[str, list[str]]] = []
+    for drug in DRUGS.values():
+        if not set(drug.classes) <= _DRUG_CLASSES_READ:
+            continue
+        terms = sorted(
+            {t for t in (drug.label, *drug.synonyms) if len(t) >= 5 and t.isascii()},
+            key=len,
+            reverse=True,
+        )
+        if terms:
+            rows.append((drug.id, terms))
+    return rows
+
+
 # History and treatment events: (pattern, fact, boolean fact?) — BOOLEAN facts get is_true.
 _EVENT_NAMES: tuple[tuple[str, str], ...] = (
     (r"(?:any\s+)?malignan(?:cy|cies|t\s+(?:disease|tumou?r)s?)|cancer", "history.malignancy"),
@@ -221,6 +259,12 @@ _EVENT_NAMES: tuple[tuple[str, str], ...] = (
         "infection.uncontrolled",
     ),
     (r"latent\s+tuberculosis(?:\s+infection)?", "infection.latent_tb"),
+    *(
+        # Named medicines of the one vocabulary (rituximab, MMF, IVIg ...): a named drug is
+        # an event of that drug only. Short names count only as written in capitals.
+        (r"|".join(re.escape(term).replace(r"\ ", r"\s+") for term in terms), f"treatment.{drug}")
+        for drug, terms in _drug_terms()
+    ),
 )
 _EVENT_NAME_RE = _alternation(_EVENT_NAMES)
 _EVENT_NEGATION = re.compile(
@@ -248,6 +292,7 @@ _FILLER_PHRASES = re.compile(
     r"(?<![\w-])(?:a\s+)?history\s+of|at\s+the\s+time\s+of\s+(?:screening|signing\s+(?:the\s+)?informed\s+consent(?:\s+form)?)|"
     r"(?:during|in)\s+the\s+screening\s+(?:period|phase|stage)|at\s+(?:the\s+)?screening(?:\s+(?:stage|visit))?|"
     r"at\s+baseline|previous\s+or\s+concurrent|[≥>]=?\s*(?=grade)|presence\s+of|evidence\s+of|suffering\s+from|"
+    r"(?:previous\s+|prior\s+)?treatment\s+with|(?<=\w)\s+treatment(?=\s+within)|"
     r"combined\s+with|the\s+following|is\s+satisfied|are\s+satisfied|must\s+be|should\s+be|"
     r"calculated\s+by\s+(?:the\s+)?Cockcroft[-\s/]*Gault(?:\s+formula)?|\(\s*Cockcroft[-\s/]*Gault\s*\)|"
     r"measured\s+by\s+pulse\s+oximet(?:er|ry)|in\s+room\s+air|on\s+room\s+air|"

@@ -271,3 +271,42 @@ def test_qualified_transplants_are_left_for_review(item, kind):
 
 def test_unqualified_transplant_is_still_read():
     assert rule_of("Prior HSCT.", "exclusion") == ever("hsct")
+
+
+@pytest.mark.parametrize(
+    ("item", "kind", "expected"),
+    [
+        (
+            "Received rituximab within 6 months before screening.",
+            "exclusion",
+            {"fact": "treatment.rituximab", "op": "within", "window": {"months": 6}},
+        ),
+        (
+            "Previous treatment with ocrelizumab, ofatumumab or rituximab.",
+            "exclusion",
+            {"any": [ever("ocrelizumab"), ever("ofatumumab"), ever("rituximab")]},
+        ),
+        (
+            "No prior rituximab.",
+            "inclusion",
+            {"not": ever("rituximab")},
+        ),
+    ],
+)
+def test_named_drugs_are_treatment_events(item, kind, expected):
+    assert rule_of(item, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("item", "kind"),
+    [
+        ("Rituximab may be considered as rescue therapy.", "inclusion"),
+        ("Any biologic except rituximab within 6 months.", "exclusion"),
+        ("Intolerance to methotrexate.", "exclusion"),
+        ("Treatment with natalizumab within 6 months before screening.", "exclusion"),
+        ("Receiving no more than one dose of rituximab.", "inclusion"),
+    ],
+)
+def test_drug_mentions_in_other_wording_are_not_read(item, kind):
+    rule = rule_of(item, kind)
+    assert rule is None or all("fact" not in leaf for leaf in _leaves(rule))
