@@ -125,6 +125,8 @@ def parse_criteria(trial_id: str, text: str) -> ParseResult:
                 "span": [start, end],
             }
         )
+        if reading.applies_if is not None:
+            criteria[-1]["applies_if"] = reading.applies_if
         cursor = 0
         for leaf_text in _leaf_texts(reading.rule):
             found = criterion_text.find(leaf_text, cursor)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from engine.facts import fact_spec
+from engine.parser.childbearing import read_childbearing
 from engine.parser.mentions import find_conditions
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
@@ -60,6 +61,7 @@ class Reading:
     rule: Rule | None
     computable_parts: int  # fact leaves in the rule
     review_parts: int  # review leaves in the rule (or 1 when the whole criterion is review)
+    applies_if: Rule | None = None  # when the criterion concerns only some patients
 
 
 @dataclass(slots=True)
@@ -400,6 +402,11 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     ):
         return Reading(None, 0, 1)
     label = _ITEM_LABEL.match(text)
+    if kind != EXCLUSION:
+        childbearing = read_childbearing(text[label.end() if label else 0 :].strip())
+        if childbearing is not None:
+            leaves, _ = _count(childbearing.rule)
+            return Reading(childbearing.rule, leaves, 0, childbearing.applies_if)
     clauses = _clauses(text, label.end() if label else 0)
     parts: list[tuple[Rule, bool]] = []
     part_texts: list[str] = []

@@ -1,0 +1,122 @@
+"""Criteria for women of childbearing potential: applies_if with the sex/potential branch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine import load_criteria
+from engine.parser import parse_criteria_text
+
+APPLIES = {
+    "all": [
+        {"fact": "sex", "op": "in", "value": ["female"]},
+        {"fact": "childbearing_potential", "op": "is_true"},
+    ]
+}
+NEGATIVE_TEST = {"fact": "pregnancy_test_positive", "op": "is_false"}
+CONTRACEPTION = {"fact": "contraception_agreed", "op": "is_true"}
+
+
+def _strip_text(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_text(v) for k, v in node.items() if k != "text"}
+    if isinstance(node, list):
+        return [_strip_text(item) for item in node]
+    return node
+
+
+def criterion_of(item: str, kind: str = "inclusion") -> dict[str, Any]:
+    heading = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    document = parse_criteria_text("T", f"{heading}\n\n1. {item}\n")
+    load_criteria(document)  # the loader accepts what the parser writes
+    (criterion,) = document["criteria"]
+    return criterion
+
+
+@pytest.mark.parametrize(
+    ("item", "rule"),
+    [
+        (
+            "Female subjects of childbearing potential must have a negative serum pregnancy "
+            "test at screening.",
+            NEGATIVE_TEST,
+        ),
+        (
+            "Female subjects of childbearing potential must have a negative pregnancy test "
+            "within 7 days before enrolment.",
+            {**NEGATIVE_TEST, "max_age_days": 7},
+        ),
+        (
+            "Women of childbearing potential must agree to use highly effective contraception "
+            "during the study.",
+            CONTRACEPTION,
+        ),
+        (
+            "Negative pregnancy test for female subjects of childbearing age, agree to take "
+            "effective contraceptive measures the first year after CAR-T infusion.",
+            {"all": [NEGATIVE_TEST, CONTRACEPTION]},
+        ),
+        (
+            "The subject of childbearing age has a negative urine pregnancy test result and "
+            "agrees to take effective contraceptive measures during the test period until 1 "
+            "year after the infusion.",
+            {"all": [NEGATIVE_TEST, CONTRACEPTION]},
+        ),
+    ],
+)
+def test_childbearing_criteria_apply_to_women_of_childbearing_potential(item, rule):
+    criterion = criterion_of(item)
+    assert criterion["applies_if"] == APPLIES
+    assert _strip_text(criterion["rule"]) == rule
+
+
+@pytest.mark.parametrize(
+    ("item", "kind"),
+    [
+        # men and partners are another branch the reader does not build
+        (
+            "Female subjects of childbearing potential and male subjects with partners of "
+            "childbearing potential must use effective contraception.",
+            "inclusion",
+        ),
+        # a negation or an exception changes the meaning
+        ("Women of childbearing potential not using effective contraception.", "inclusion"),
+        (
+            "Women of childbearing potential must have a negative pregnancy test unless "
+            "surgically sterilised.",
+            "inclusion",
+        ),
+        # alternatives and other conditions in the same criterion
+        (
+            "Women of childbearing potential must have a negative serum or urine pregnancy test.",
+            "inclusion",
+        ),
+        (
+            "Women of childbearing potential must have a negative pregnancy test and must not "
+            "be breastfeeding.",
+            "inclusion",
+        ),
+        (
+            "Women of childbearing potential must have a negative pregnancy test and an "
+            "ECG without abnormalities.",
+            "inclusion",
+        ),
+        # hedged wording
+        (
+            "Women of childbearing potential may be asked to use effective contraception.",
+            "inclusion",
+        ),
+        # the same words in an exclusion are not read as a requirement
+        (
+            "Women of childbearing potential must have a negative pregnancy test.",
+            "exclusion",
+        ),
+    ],
+)
+def test_other_childbearing_wording_gets_no_applies_if(item, kind):
+    criterion = criterion_of(item, kind)
+    assert "applies_if" not in criterion
+    assert "contraception_agreed" not in str(criterion["rule"])
+    assert "'is_false'" not in str(criterion["rule"])
