@@ -66,8 +66,9 @@ def test_seed_precision_target(seed_cases):
 
 
 def test_seed_recall_floor(seed_cases):
-    # Guards what is measured today (0.484, docs/parser.md) against regressions.
-    assert _total(seed_cases).recall >= 0.48
+    # Guards what is measured today (0.494, docs/parser.md) against regressions; 0.80 is not
+    # reached (test_seed_recall_target, docs/parser.md says what is left for review and why).
+    assert _total(seed_cases).recall >= 0.49
 
 
 @pytest.mark.xfail(
