@@ -543,7 +543,7 @@ class MainWindow(QMainWindow):
             text = f"{where} could not be written ({error.strerror or error})."
         else:
             text = f"The letter could not be produced: {error}"
-        dialogs.show_error(self, "Referral letter", text, details=type(error).__name__)
+        dialogs.show_error(self, "Referral letter", text)
 
     def print_letter(self, report: MatchReport, choices: LetterChoices) -> None:
         """Write the letter to a temporary PDF in a worker, then print it and log it."""

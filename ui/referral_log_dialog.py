@@ -165,6 +165,7 @@ class ReferralLogDialog(QDialog):
             self._on_csv_finished,
         )
 
+    @Slot(object)
     def _on_log_loaded(self, records: object) -> None:
         rows = tuple(records) if isinstance(records, tuple) else ()
         self.model.set_rows(rows)
@@ -179,6 +180,7 @@ class ReferralLogDialog(QDialog):
             )
         self.status_label.setText(text)
 
+    @Slot(Exception)
     def _on_log_failed(self, error: Exception) -> None:
         self.status_label.setText("The referral log could not be read.")
         dialogs.show_error(self, "Referral log", f"The referral log could not be read: {error}")
