@@ -137,7 +137,12 @@ def test_cancelled_print_dialog_logs_nothing(
     trial_id = matched_window.report.trials[0].detail.summary.trial_id
     asked: list[bool] = []
     monkeypatch.setattr(LetterDialog, "ask", lambda *_: LetterChoices((trial_id,), False, "Dr."))
-    monkeypatch.setattr(dialogs, "ask_printer", lambda *_: asked.append(True) or False)
+
+    def ask_printer(*_: object) -> bool:
+        asked.append(True)
+        return False
+
+    monkeypatch.setattr(dialogs, "ask_printer", ask_printer)
     matched_window.print_action.trigger()
     qtbot.waitUntil(lambda: bool(asked) and not matched_window._letter_running, timeout=15000)
     assert list_referrals(bundled_database.session_factory) == ()
