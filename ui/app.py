@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QApplication
 
 from models.database import SessionFactory
+from models.settings import ClinicSettings, SettingsError, load_settings
+from ui.dialogs import show_error
 from ui.main_window import MainWindow
 
 APPLICATION_NAME = "TrialMatch"
@@ -26,6 +28,14 @@ def create_application(argv: Sequence[str]) -> QApplication:
 def run_window(session_factory: SessionFactory, argv: Sequence[str]) -> int:
     """Show the main window and run until it closes; the exit status of the event loop."""
     application = create_application(argv)
-    window = MainWindow(session_factory)
+    try:
+        settings = load_settings()
+        problem = None
+    except SettingsError as error:
+        # A broken settings file must not keep the physician out: start with none set, say so.
+        settings, problem = ClinicSettings(), str(error)
+    window = MainWindow(session_factory, settings=settings)
     window.show()
+    if problem is not None:
+        show_error(window, "Settings", f"The clinic settings could not be read: {problem}")
     return application.exec()

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or ClinicSettings()
         self._matcher_factory = matcher_factory
         self._today = today
+        self._session_screening_date: dt.date | None = None
         self._qsettings = qsettings if qsettings is not None else QSettings()
         self.runner = JobRunner(db_pool if db_pool is not None else make_database_pool(self), self)
         self._service = MatchService(session_factory, self.settings, matcher_factory)
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
         self._import = ImportController(self, session_factory, self.runner, self._on_imported)
         self.setWindowTitle(WINDOW_TITLE)
 
-        self.profile_panel = ProfilePanel()
+        self.profile_panel = ProfilePanel(settings=self.settings, today=today)
         self.profile_panel.setAccessibleName("Patient profile")
         self.patient_files = PatientFileController(
             self.profile_panel, self, self._qsettings, recovery_dir
@@ -266,8 +267,11 @@ class MainWindow(QMainWindow):
     # Matching
 
     def current_screening_date(self, profile: PatientProfile | None) -> dt.date:
+        """The profile's own screening date, else the session's (Settings), else today."""
         if profile is not None and profile.screening_date is not None:
             return profile.screening_date
+        if self._session_screening_date is not None:
+            return self._session_screening_date
         return self._today()
 
     def schedule_match(self) -> None:
@@ -350,6 +354,7 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, settings: ClinicSettings) -> None:
         self.settings = settings
+        self.profile_panel.set_settings(settings)
         self.reset_matcher()
 
     @Slot(object)
@@ -453,9 +458,16 @@ class MainWindow(QMainWindow):
         except ImportError:
             show_error(self, "Settings", "The settings dialog is not part of this build.")
             return
-        chosen = SettingsDialog.ask(self, self.settings)
+        chosen = SettingsDialog.ask(
+            self, self.settings, screening_date=self.current_screening_date(None)
+        )
         if chosen is not None:
-            self.apply_settings(chosen)
+            # The screening date is this session's, not a saved setting (it defaults to today).
+            self._session_screening_date = (
+                None if chosen.screening_date == self._today() else chosen.screening_date
+            )
+            self._update_screening_label(self.profile_panel.current_profile())
+            self.apply_settings(chosen.settings)
 
     @Slot()
     def _on_about_action_triggered(self) -> None:
