@@ -6,20 +6,24 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    # Alembic takes a quarter of a second to import; start-up imports it only to migrate.
+    from alembic.config import Config
 
 APP_NAME = "TrialMatch"
 DATABASE_FILE_NAME = "trialmatch.sqlite3"
 DATABASE_URL_ENV = "TRIALMATCH_DB_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The newest revision in models/migrations/versions (a test checks it against the scripts).
+# Start-up compares the database's alembic_version with it and needs alembic only to migrate.
+HEAD_REVISION = "0001"
+ALEMBIC_VERSION_TABLE = "alembic_version"
 # How long a connection waits for another writer before giving up ("database is locked").
 SQLITE_BUSY_TIMEOUT_MS = 10000
 # The same for PostgreSQL row and table locks (without it a writer would wait forever).
@@ -31,6 +35,10 @@ SessionFactory = sessionmaker[Session]
 
 class DatabaseError(Exception):
     """The database cannot be opened, created or migrated; the message says why."""
+
+
+class UnknownSchemaError(Exception):
+    """The database's schema revision is not one of this version's migrations (a newer app's)."""
 
 
 def default_database_path() -> Path:
@@ -146,6 +154,8 @@ def make_session_factory(engine: sa.Engine) -> SessionFactory:
 
 def alembic_config(engine: sa.Engine | None = None) -> Config:
     """Alembic configuration for the migrations in models/migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if engine is not None:
@@ -156,26 +166,47 @@ def alembic_config(engine: sa.Engine | None = None) -> Config:
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:
-        raise DatabaseError("the migrations folder has no revision")
-    return head
+    """The schema revision this version of the app writes (``HEAD_REVISION``)."""
+    return HEAD_REVISION
 
 
 def current_revision(engine: sa.Engine) -> str | None:
+    """The database's schema revision, read with plain SQL; None for a database without one.
+
+    Raises:
+        DatabaseError: the version table holds several revisions (branches this app never makes).
+    """
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not sa.inspect(connection).has_table(ALEMBIC_VERSION_TABLE):
+            return None
+        versions = sa.table(ALEMBIC_VERSION_TABLE, sa.column("version_num", sa.String))
+        revisions = connection.scalars(sa.select(versions.c.version_num)).all()
+    if len(revisions) > 1:
+        raise DatabaseError(f"the database records several schema versions: {sorted(revisions)}")
+    return revisions[0] if revisions else None
 
 
 def upgrade_to_head(engine: sa.Engine) -> None:
-    """Apply every pending migration (``alembic upgrade head``) in one transaction."""
+    """Apply every pending migration (``alembic upgrade head``) in one transaction.
+
+    Raises:
+        UnknownSchemaError: the database has a revision these migrations do not know.
+    """
+    from alembic import command
+    from alembic.util import CommandError
+
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except CommandError as error:
+        raise UnknownSchemaError(str(error)) from error
 
 
 def downgrade_to(engine: sa.Engine, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -1,7 +1,7 @@
 """Importer for ClinicalTrials.gov API v2 study JSON: single studies, lists, search pages and zips.
 
 Reading and checking a file happens before anything touches the database: a file whose studies
-do not all check out is reported and written nowhere. Writing is ``upsert_trial``, which the use
+do not all check out is reported and written nowhere. Writing is ``upsert_trials``, which the use
 case ``models.operations.import_files`` runs in one transaction per file (per member of a zip).
 """
 
@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.identity import identity_content, local_trial_id
 from engine.registry_text import AgeFormatError, parse_age_days, unescape_registry_text
+from models.base import Base
 from models.trial import (
     ArmGroup,
     CentralContact,
@@ -517,56 +519,155 @@ def _too_large(size: int) -> str:
     )
 
 
-def upsert_trial(
-    session: Session, study: ParsedStudy, *, source_file: str, imported_at: dt.datetime
-) -> ImportOutcome:
-    """Write a checked study: a new trial, or the existing one updated with its children replaced.
+# SQLite before 3.32 allows 999 bound parameters per statement; id lists go in chunks below it.
+_IDS_PER_STATEMENT = 500
 
-    The trial row itself is kept on update, so rows that refer to it (criteria sets) stay.
-    """
-    trial = session.get(Trial, study.trial_id)
-    outcome: ImportOutcome = "added" if trial is None else "updated"
-    if trial is None:
-        trial = Trial(trial_id=study.trial_id)
-        session.add(trial)
-    for name, value in study.columns.items():
-        setattr(trial, name, value)
-    trial.source_file = source_file
-    trial.imported_at = imported_at
-    trial.collaborators = [
-        Collaborator(position=index, **values) for index, values in enumerate(study.collaborators)
-    ]
-    trial.conditions = [
-        TrialCondition(position=index, name=name) for index, name in enumerate(study.conditions)
-    ]
-    trial.keywords = [
-        TrialKeyword(position=index, keyword=keyword)
-        for index, keyword in enumerate(study.keywords)
-    ]
-    trial.arms = [ArmGroup(position=index, **values) for index, values in enumerate(study.arms)]
-    trial.interventions = [
-        Intervention(position=index, **values) for index, values in enumerate(study.interventions)
-    ]
-    trial.officials = [
-        OverallOfficial(position=index, **values) for index, values in enumerate(study.officials)
-    ]
-    trial.central_contacts = [
-        CentralContact(position=index, **values)
-        for index, values in enumerate(study.central_contacts)
-    ]
-    trial.sites = [
-        Site(
-            position=index,
-            contacts=[
-                SiteContact(position=contact_index, **contact)
-                for contact_index, contact in enumerate(contacts)
-            ],
-            **values,
+
+def _table(model: type[Base]) -> sa.Table:
+    return Base.metadata.tables[model.__tablename__]
+
+
+_TRIALS = _table(Trial)
+_SITES = _table(Site)
+_SITE_CONTACTS = _table(SiteContact)
+_COLLABORATORS = _table(Collaborator)
+_CONDITIONS = _table(TrialCondition)
+_KEYWORDS = _table(TrialKeyword)
+_ARMS = _table(ArmGroup)
+_INTERVENTIONS = _table(Intervention)
+_OFFICIALS = _table(OverallOfficial)
+_CENTRAL_CONTACTS = _table(CentralContact)
+# The tables holding one row per list item of a record, keyed by trial_id (site contacts hang
+# off sites and are handled with them).
+_TRIAL_CHILD_TABLES = (
+    _COLLABORATORS,
+    _CONDITIONS,
+    _KEYWORDS,
+    _ARMS,
+    _INTERVENTIONS,
+    _OFFICIALS,
+    _CENTRAL_CONTACTS,
+    _SITES,
+)
+
+
+def _id_chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        yield ids[start : start + _IDS_PER_STATEMENT]
+
+
+def _existing_trial_ids(session: Session, trial_ids: Sequence[str]) -> set[str]:
+    existing: set[str] = set()
+    for chunk in _id_chunks(trial_ids):
+        existing.update(
+            session.scalars(sa.select(_TRIALS.c.trial_id).where(_TRIALS.c.trial_id.in_(chunk)))
         )
-        for index, (values, contacts) in enumerate(study.sites)
+    return existing
+
+
+def _delete_children(session: Session, trial_ids: Sequence[str]) -> None:
+    """Remove every child row of these trials: one DELETE per child table and id chunk."""
+    for chunk in _id_chunks(trial_ids):
+        site_ids = sa.select(_SITES.c.id).where(_SITES.c.trial_id.in_(chunk))
+        session.execute(sa.delete(_SITE_CONTACTS).where(_SITE_CONTACTS.c.site_id.in_(site_ids)))
+        for table in _TRIAL_CHILD_TABLES:
+            session.execute(sa.delete(table).where(table.c.trial_id.in_(chunk)))
+
+
+def _numbered(trial_id: str, items: Sequence[Mapping[str, object]]) -> Iterator[dict[str, object]]:
+    for position, values in enumerate(items):
+        yield {"trial_id": trial_id, "position": position, **values}
+
+
+def _insert_children(session: Session, studies: Sequence[ParsedStudy]) -> None:
+    """Insert every child row of these studies with one executemany per table."""
+    rows: dict[sa.Table, list[dict[str, object]]] = {table: [] for table in _TRIAL_CHILD_TABLES}
+    site_contacts: list[tuple[Mapping[str, object], ...]] = []
+    for study in studies:
+        trial_id = study.trial_id
+        rows[_COLLABORATORS].extend(_numbered(trial_id, study.collaborators))
+        rows[_CONDITIONS].extend(
+            {"trial_id": trial_id, "position": position, "name": name}
+            for position, name in enumerate(study.conditions)
+        )
+        rows[_KEYWORDS].extend(
+            {"trial_id": trial_id, "position": position, "keyword": keyword}
+            for position, keyword in enumerate(study.keywords)
+        )
+        rows[_ARMS].extend(_numbered(trial_id, study.arms))
+        rows[_INTERVENTIONS].extend(_numbered(trial_id, study.interventions))
+        rows[_OFFICIALS].extend(_numbered(trial_id, study.officials))
+        rows[_CENTRAL_CONTACTS].extend(_numbered(trial_id, study.central_contacts))
+        rows[_SITES].extend(_numbered(trial_id, [values for values, _ in study.sites]))
+        site_contacts.extend(contacts for _, contacts in study.sites)
+    for table, table_rows in rows.items():
+        if table is _SITES or not table_rows:
+            continue
+        session.execute(sa.insert(table), table_rows)
+    if not rows[_SITES]:
+        return
+    # Site contacts need their site's generated id: RETURNING in parameter order gives the ids
+    # in the order the site rows were given (batched, not one statement per site).
+    site_ids = session.scalars(
+        sa.insert(_SITES).returning(_SITES.c.id, sort_by_parameter_order=True), rows[_SITES]
+    ).all()
+    contact_rows = [
+        {"site_id": site_id, "position": position, **contact}
+        for site_id, contacts in zip(site_ids, site_contacts, strict=True)
+        for position, contact in enumerate(contacts)
     ]
-    session.flush()
-    return outcome
+    if contact_rows:
+        session.execute(sa.insert(_SITE_CONTACTS), contact_rows)
+
+
+def upsert_trials(
+    session: Session,
+    studies: Sequence[ParsedStudy],
+    *,
+    source_file: str,
+    imported_at: dt.datetime,
+) -> list[ImportOutcome]:
+    """Write checked studies (distinct trial ids): new trials, or existing ones updated.
+
+    An existing trial row is updated in place, so rows that refer to it (criteria sets) stay;
+    its child rows (sites, contacts, arms, ...) are replaced. Writing is a handful of
+    statements per table for the whole batch (executemany), not one per row: the caller's
+    transaction makes it all-or-nothing. Returns each study's outcome, in order.
+    """
+    trial_ids = [study.trial_id for study in studies]
+    existing = _existing_trial_ids(session, trial_ids)
+    new_rows: list[dict[str, object]] = []
+    updated_rows: list[dict[str, object]] = []
+    outcomes: list[ImportOutcome] = []
+    for study in studies:
+        row = {
+            **study.columns,
+            "source_file": source_file,
+            "imported_at": imported_at,
+        }
+        if study.trial_id in existing:
+            row["b_trial_id"] = study.trial_id
+            updated_rows.append(row)
+            outcomes.append("updated")
+        else:
+            row["trial_id"] = study.trial_id
+            new_rows.append(row)
+            outcomes.append("added")
+    if updated_rows:
+        _delete_children(session, [str(row["b_trial_id"]) for row in updated_rows])
+        columns: dict[str, object] = {
+            name: sa.bindparam(name) for name in updated_rows[0] if name != "b_trial_id"
+        }
+        session.execute(
+            sa.update(_TRIALS)
+            .where(_TRIALS.c.trial_id == sa.bindparam("b_trial_id"))
+            .values(columns),
+            updated_rows,
+        )
+    if new_rows:
+        session.execute(sa.insert(_TRIALS), new_rows)
+    _insert_children(session, studies)
+    return outcomes
 
 
 def import_paths_units(paths: Sequence[Path]) -> Iterator[ImportUnit | ImportFailure]:

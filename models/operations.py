@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic.util import CommandError
 from sqlalchemy.orm import defer
 
 from models.backup import backup_if_sqlite, check_database_file, sqlite_file_of
@@ -21,6 +20,7 @@ from models.database import (
     BUSY_MESSAGE,
     DatabaseError,
     SessionFactory,
+    UnknownSchemaError,
     create_database_engine,
     current_revision,
     head_revision,
@@ -37,7 +37,7 @@ from models.importer import (
     ParsedStudy,
     import_paths_units,
     parse_document,
-    upsert_trial,
+    upsert_trials,
 )
 from models.referral import Referral, ReferralKind, add_referral, find_referrals
 from models.trial import (
@@ -245,14 +245,15 @@ def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> O
         is_new = revision is None
         if (revision is not None or had_file) and revision != head_revision():
             backup_if_sqlite(engine, "before-migration")
-        upgrade_to_head(engine)
+        if revision != head_revision():
+            upgrade_to_head(engine)
         session_factory = make_session_factory(engine)
         with session_factory() as session:
             is_empty = count_trials(session) == 0
     except DatabaseError:
         engine.dispose()
         raise
-    except CommandError as error:
+    except UnknownSchemaError as error:
         engine.dispose()
         raise DatabaseError(
             f"the database {shown_url} has a schema this version does not know ({error}); "
@@ -336,15 +337,15 @@ def _write_document(
     (a unique-key conflict), the document is written once more: it then updates that trial.
     """
     for attempt in (1, 2):
-        outcomes: list[tuple[ImportOutcome, ImportedTrial]] = []
         try:
             with session_factory.begin() as session:
-                for study in studies:
-                    outcome = upsert_trial(
-                        session, study, source_file=label, imported_at=imported_at
-                    )
-                    outcomes.append((outcome, ImportedTrial(label, study.trial_id, study.title)))
-            return outcomes
+                outcomes = upsert_trials(
+                    session, studies, source_file=label, imported_at=imported_at
+                )
+            return [
+                (outcome, ImportedTrial(label, study.trial_id, study.title))
+                for outcome, study in zip(outcomes, studies, strict=True)
+            ]
         except sa.exc.IntegrityError:
             if attempt == 2:
                 raise
