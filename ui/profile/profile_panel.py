@@ -646,7 +646,11 @@ class ProfilePanel(QWidget):
     def _drop_row(self, row: EntryRow, rows: list[Any]) -> None:
         rows.remove(row)
         row.hide()
-        row.setParent(None)
+        for layout in (self.diagnosis_layout, self.treatment_layout):
+            layout.removeWidget(row)
+        # The row keeps its parent until Qt deletes it: setParent(None) handed the C++ row to
+        # Python while deleteLater was pending, and PySide6 6.11 then crashed (a segfault when
+        # a cleared form was filled again, e.g. FHIR import after New Patient).
         row.deleteLater()
 
     def _mapping(self, value: object, name: str) -> Mapping[str, Any]:
