@@ -300,8 +300,10 @@ class FhirImportController(QObject):
             count = merged.added
             attention += len(merged.identity_warnings) + len(merged.conflicts)
             self.last_merge = merged
-        # What came from the export is in no file yet.
+        # What came from the export is in no file yet: modified, and in the crash-recovery copy
+        # at once rather than after the next keystroke.
         self._panel.mark_modified()
+        self._patient_files.write_recovery()
         self.last_report = report
         self._show_status(
             f"Imported {count} value{'s' if count != 1 else ''} from {describe_source(path)}; "

@@ -142,6 +142,8 @@ def test_import_fills_the_form_marks_it_modified_and_matches_again(
     assert hb_row.unit_combo.value() == "g/dL"
     assert panel.is_modified()
     assert panel.errors() == ()
+    recovery = json.loads(window.patient_files.recovery_path.read_text(encoding="utf-8"))
+    assert recovery["form"]["patient"]["name"] == "Lena Adult-SLE"
     # The source of every value is kept with the window's last import.
     kept = window.fhir_import.last_report
     assert kept is report
