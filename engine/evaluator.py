@@ -237,6 +237,33 @@ def evaluate_trial(criteria: TrialCriteria, facts: Facts) -> TrialEvaluation:
     out by exactly one criterion (or one "any" group) in its best cohort.
     """
     results = tuple(evaluate_criterion(criterion, facts) for criterion in criteria.criteria)
+    return combine_results(criteria, results, facts)
+
+
+def evaluation_notes(criteria: TrialCriteria, facts: Facts) -> tuple[str, ...]:
+    """The notes a trial's evaluation carries: the facts' notes, and the automatic-rules one."""
+    notes = list(facts.notes)
+    if criteria.source == "automatic":
+        notes.append(
+            "Criteria were read automatically from the registry text and are not "
+            "verified by a person"
+        )
+    return tuple(notes)
+
+
+def combine_results(
+    criteria: TrialCriteria, results: Sequence[CriterionResult], facts: Facts
+) -> TrialEvaluation:
+    """The trial's verdict from its criteria's results, one per criterion in order.
+
+    ``results`` may come from an earlier combination (their effective status is recomputed:
+    only the status is read), which is how an incremental re-match reuses unchanged criteria.
+    """
+    # An earlier combination set effective statuses for its best cohort; start from the statuses.
+    results = tuple(
+        r if r.effective_status is r.status else replace(r, effective_status=r.status)
+        for r in results
+    )
     cohort_ids: list[str | None] = [c.id for c in criteria.cohorts] or [None]
     cohort_results: list[CohortResult] = []
     scopes: dict[str | None, tuple[list[CriterionResult], int]] = {}
@@ -280,12 +307,6 @@ def evaluate_trial(criteria: TrialCriteria, facts: Facts) -> TrialEvaluation:
         for result in scopes[cohort_id][0]:
             if result.effective_status is CriterionStatus.UNKNOWN:
                 missing.extend(f for f in result.missing_facts if f not in missing)
-    notes = list(facts.notes)
-    if criteria.source == "automatic":
-        notes.append(
-            "Criteria were read automatically from the registry text and are not "
-            "verified by a person"
-        )
     return TrialEvaluation(
         trial_id=criteria.trial_id,
         source=criteria.source,
@@ -297,5 +318,5 @@ def evaluate_trial(criteria: TrialCriteria, facts: Facts) -> TrialEvaluation:
         cohorts=tuple(cohort_results),
         counts=best_result.counts,
         missing_facts=tuple(missing),
-        notes=tuple(notes),
+        notes=evaluation_notes(criteria, facts),
     )

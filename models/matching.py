@@ -1,41 +1,89 @@
-"""The match use case: one patient against every trial in the database, ranked and explained."""
+"""The match use case: one patient against the candidate trials, ranked and explained."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from engine.ask_next import AskItem, ask_next
 from engine.criteria import TrialCriteria
 from engine.errors import CriteriaError
-from engine.evaluator import evaluate_trial
+from engine.evaluator import evaluate_criterion, evaluate_trial
 from engine.facts import Facts, build_facts
+from engine.incremental import changed_tokens, reevaluate_trial, trial_reads
 from engine.loader import load_criteria
-from engine.outcomes import TrialEvaluation
+from engine.outcomes import CriterionStatus, TrialEvaluation
 from engine.profile import PatientProfile
-from engine.ranking import Site, rank_trials
+from engine.ranking import CLOSED_STATUSES, Site, rank_trials
 from engine.ranking import TrialSummary as RankingSummary
 from engine.units import Settings
+from engine.vocabulary import CONDITIONS, condition_covers, normalise_term
 from models.criteria_library import CriteriaChoice, CriteriaLibrary, CriteriaSourceError
 from models.database import SessionFactory
 from models.operations import (
+    ScreeningRow,
     SiteView,
     TrialDetail,
+    TrialSummary,
+    UnknownTrialError,
     database_stamp,
-    list_criteria_sets,
-    list_trial_details,
+    list_screening_rows,
+    load_criteria_sets,
+    load_eligibility_texts,
+    load_trial_details,
+    load_trial_summaries,
 )
 from models.settings import ClinicSettings
 
 AskNextItem = AskItem
 
 
-@dataclass(frozen=True, slots=True)
+class TrialDetails:
+    """Full trial records for a report, read from the database when first asked for.
+
+    Matching reads only slim summaries; the window's detail panel and the letter need the
+    whole record (arms, officials, descriptions), which is read in batches in report order.
+    """
+
+    BATCH = 200
+
+    def __init__(self, session_factory: SessionFactory, order: Sequence[str]) -> None:
+        self._session_factory = session_factory
+        self._order = list(order)
+        self._position = {trial_id: index for index, trial_id in enumerate(self._order)}
+        self._loaded: dict[str, TrialDetail] = {}
+
+    def prefetch(self, count: int) -> None:
+        """Read the first ``count`` trials now (the ones a physician looks at first)."""
+        wanted = [trial_id for trial_id in self._order[:count] if trial_id not in self._loaded]
+        if wanted:
+            self._loaded.update(load_trial_details(self._session_factory, wanted))
+
+    def get(self, trial_id: str) -> TrialDetail:
+        detail = self._loaded.get(trial_id)
+        if detail is not None:
+            return detail
+        start = self._position.get(trial_id, 0)
+        batch = [trial_id] + [
+            other
+            for other in self._order[start : start + self.BATCH]
+            if other != trial_id and other not in self._loaded
+        ]
+        self._loaded.update(load_trial_details(self._session_factory, batch))
+        detail = self._loaded.get(trial_id)
+        if detail is None:
+            raise UnknownTrialError(f"no trial {trial_id} in the database")
+        return detail
+
+
 class TrialMatch:
     """One trial's result for the patient, with what the window and the letter show.
 
     Attributes:
+        summary: the trial's summary (status, sites, ages); always in memory.
+        detail: the full record, read on first use when the match was built without it.
         nearest_site, distance_km: the nearest recruiting site when the clinic location is set.
         criteria_source: "curated" or "automatic" (the rules the verdict rests on).
         criteria_origin: "reviewed", "curated", "automatic" or "parsed" (models.criteria_library).
@@ -44,19 +92,65 @@ class TrialMatch:
         status_note: what to say about the status ("Recruitment status unknown").
     """
 
-    detail: TrialDetail
-    evaluation: TrialEvaluation
-    nearest_site: SiteView | None
-    distance_km: float | None
-    criteria_source: str
-    criteria_origin: str
-    criteria_verified: bool
-    status_known: bool
-    status_note: str | None = None
+    __slots__ = (
+        "_detail",
+        "_details",
+        "criteria_origin",
+        "criteria_source",
+        "criteria_verified",
+        "distance_km",
+        "evaluation",
+        "nearest_site",
+        "status_known",
+        "status_note",
+        "summary",
+    )
+
+    def __init__(
+        self,
+        detail: TrialDetail | None,
+        evaluation: TrialEvaluation,
+        nearest_site: SiteView | None,
+        distance_km: float | None,
+        criteria_source: str,
+        criteria_origin: str,
+        criteria_verified: bool,
+        status_known: bool,
+        status_note: str | None = None,
+        *,
+        summary: TrialSummary | None = None,
+        details: TrialDetails | None = None,
+    ) -> None:
+        if detail is None and (summary is None or details is None):
+            raise ValueError("a TrialMatch needs its detail, or a summary and a TrialDetails")
+        self._detail = detail
+        self._details = details
+        if detail is not None:
+            summary = detail.summary
+        assert summary is not None
+        self.summary: TrialSummary = summary
+        self.evaluation = evaluation
+        self.nearest_site = nearest_site
+        self.distance_km = distance_km
+        self.criteria_source = criteria_source
+        self.criteria_origin = criteria_origin
+        self.criteria_verified = criteria_verified
+        self.status_known = status_known
+        self.status_note = status_note
+
+    @property
+    def detail(self) -> TrialDetail:
+        if self._detail is None:
+            assert self._details is not None
+            self._detail = self._details.get(self.summary.trial_id)
+        return self._detail
 
     @property
     def trial_id(self) -> str:
-        return self.detail.summary.trial_id
+        return self.summary.trial_id
+
+    def __repr__(self) -> str:
+        return f"TrialMatch({self.trial_id!r}, {self.evaluation.verdict.value})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +164,15 @@ class TrialProblem:
 
 @dataclass(frozen=True, slots=True)
 class MatchReport:
-    """Every trial ranked for one patient on one screening date."""
+    """Every candidate trial ranked for one patient on one screening date.
+
+    Attributes:
+        hidden_closed: closed trials left out (``include_closed`` lists them).
+        other_conditions: trials about none of the patient's conditions, not evaluated
+            (``all_conditions`` evaluates and lists them); see docs/performance.md.
+        excluded_age_sex: trials whose registry age limits or sex rule the patient out, not
+            listed (``all_conditions`` lists them, as not eligible).
+    """
 
     screening_date: dt.date
     profile: PatientProfile
@@ -79,6 +181,8 @@ class MatchReport:
     ask_next: tuple[AskItem, ...]
     problems: tuple[TrialProblem, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    other_conditions: int = 0
+    excluded_age_sex: int = 0
 
     def find(self, trial_id: str) -> TrialMatch | None:
         return next((item for item in self.trials if item.trial_id == trial_id), None)
@@ -116,8 +220,7 @@ def _registry_date(text: str | None) -> dt.date | None:
         return None
 
 
-def _ranking_summary(detail: TrialDetail) -> RankingSummary:
-    summary = detail.summary
+def _ranking_summary(summary: TrialSummary) -> RankingSummary:
     return RankingSummary(
         trial_id=summary.trial_id,
         status=summary.overall_status,
@@ -156,35 +259,31 @@ def _registry_age_rule(text: str, op: str) -> dict[str, object]:
     return {"review": f"Age limit {text} as given in the registry record"}
 
 
-def registry_criteria(trial_id: str, detail: TrialDetail) -> TrialCriteria | None:
-    """The registry record's structured eligibility (age limits, sex) as criteria.
-
-    ClinicalTrials.gov gives these as fields beside the free text; they apply to every trial
-    whatever its criteria text says, so they are checked for every trial.
-    """
-    summary = detail.summary
+def _registry_criteria(
+    trial_id: str, minimum_age: str | None, maximum_age: str | None, sex_text: str | None
+) -> TrialCriteria | None:
     criteria: list[dict[str, object]] = []
-    if summary.minimum_age:
+    if minimum_age:
         criteria.append(
             {
                 "id": f"{REGISTRY_CRITERION_PREFIX}minimum-age",
                 "kind": "inclusion",
-                "text": f"Minimum age: {summary.minimum_age} (registry record)",
-                "rule": _registry_age_rule(summary.minimum_age, ">="),
+                "text": f"Minimum age: {minimum_age} (registry record)",
+                "rule": _registry_age_rule(minimum_age, ">="),
                 "verified": True,
             }
         )
-    if summary.maximum_age:
+    if maximum_age:
         criteria.append(
             {
                 "id": f"{REGISTRY_CRITERION_PREFIX}maximum-age",
                 "kind": "inclusion",
-                "text": f"Maximum age: {summary.maximum_age} (registry record)",
-                "rule": _registry_age_rule(summary.maximum_age, "<="),
+                "text": f"Maximum age: {maximum_age} (registry record)",
+                "rule": _registry_age_rule(maximum_age, "<="),
                 "verified": True,
             }
         )
-    sex = (summary.sex or "").upper()
+    sex = (sex_text or "").upper()
     if sex in {"FEMALE", "MALE"}:
         criteria.append(
             {
@@ -207,26 +306,161 @@ def registry_criteria(trial_id: str, detail: TrialDetail) -> TrialCriteria | Non
     )
 
 
-def with_registry_criteria(choice: CriteriaChoice, detail: TrialDetail) -> CriteriaChoice:
-    registry = registry_criteria(choice.criteria.trial_id, detail)
+def registry_criteria(trial_id: str, trial: TrialDetail | TrialSummary) -> TrialCriteria | None:
+    """The registry record's structured eligibility (age limits, sex) as criteria.
+
+    ClinicalTrials.gov gives these as fields beside the free text; they apply to every trial
+    whatever its criteria text says, so they are checked for every trial.
+    """
+    summary = trial.summary if isinstance(trial, TrialDetail) else trial
+    return _registry_criteria(trial_id, summary.minimum_age, summary.maximum_age, summary.sex)
+
+
+def with_registry_criteria(
+    choice: CriteriaChoice, trial: TrialDetail | TrialSummary
+) -> CriteriaChoice:
+    registry = registry_criteria(choice.criteria.trial_id, trial)
     if registry is None:
         return choice
     merged = replace(choice.criteria, criteria=registry.criteria + choice.criteria.criteria)
     return CriteriaChoice(merged, choice.origin, choice.verified)
 
 
+# ---------------------------------------------------------------------------------------------
+# Prefilter: which trials are candidates for this patient before any rule is evaluated
+
+
+def _term_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    terms: dict[str, str] = {}
+    for condition in CONDITIONS.values():
+        for term in (condition.id.replace("_", " "), condition.label, *condition.synonyms):
+            key = normalise_term(term)
+            if key:
+                terms.setdefault(key, condition.id)
+    alternatives = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), terms
+
+
+_TERMS, _TERM_CONDITION = _term_pattern()
+# Words naming the whole area the vocabulary belongs to (autoimmune and rheumatic disease):
+# a trial named only by them ("Autoimmune Diseases") may take any vocabulary patient.
+_UMBRELLA = re.compile(
+    r"(?<!\w)(?:autoimmun\w*|auto immun\w*|immune mediated|immune system|immunological"
+    r"|rheumat\w*|connective tissue|collagen|vasculit\w*|arthrit\w*|myosit\w*|myopath\w*"
+    r"|lupus|scleroderma|sclerosis|sjogren\w*|sicca)(?!\w)"
+)
+AREA_TOPIC = "*autoimmune"
+
+
+def text_topics(text: str) -> frozenset[str]:
+    """The vocabulary conditions a registry text names, plus AREA_TOPIC for umbrella words."""
+    normalised = normalise_term(text)
+    found = {_TERM_CONDITION[match.group(0)] for match in _TERMS.finditer(normalised)}
+    if _UMBRELLA.search(normalised):
+        found.add(AREA_TOPIC)
+    return frozenset(found)
+
+
+def trial_topics(
+    row: ScreeningRow, memo: dict[str, frozenset[str]] | None = None
+) -> frozenset[str]:
+    """What a trial is about: from its conditions and keywords, else from its title.
+
+    Empty means the record names no condition at all that can be read (no conditions or
+    keywords listed, and a title naming none): such a trial stays a candidate for everyone.
+    """
+    memo = {} if memo is None else memo
+
+    def topics(text: str) -> frozenset[str]:
+        cached = memo.get(text)
+        if cached is None:
+            cached = memo[text] = text_topics(text)
+        return cached
+
+    found: set[str] = set()
+    for text in (*row.conditions, *row.keywords):
+        found |= topics(text)
+    if not found and row.title:
+        found |= topics(row.title)
+    if not found and (row.conditions or row.keywords):
+        # Named conditions outside the vocabulary and its area (oncology, cardiology ...).
+        found.add(OTHER_TOPIC)
+    return frozenset(found)
+
+
+OTHER_TOPIC = "*other"
+
+
+def patient_conditions(profile: PatientProfile) -> frozenset[str]:
+    """The patient's conditions as vocabulary ids (lupus nephritis when biopsy classes exist)."""
+    found: set[str] = set()
+    for diagnosis in profile.diagnoses:
+        found.add(diagnosis.condition)
+        if diagnosis.lupus_nephritis is not None and diagnosis.lupus_nephritis.classes:
+            found.add("lupus_nephritis")
+    return frozenset(found)
+
+
+def is_topic_candidate(topics: frozenset[str], conditions: frozenset[str]) -> bool:
+    """Whether a trial about ``topics`` is evaluated for a patient with ``conditions``.
+
+    Conservative: a patient without diagnoses gets every trial; a trial whose topic cannot be
+    read, or that names the autoimmune / rheumatic area without a vocabulary condition, stays a
+    candidate; otherwise one of its conditions must be the patient's, a broader form of it, or
+    a narrower form (a lupus nephritis trial for an SLE patient: the biopsy may not be recorded).
+    """
+    if not conditions or not topics or AREA_TOPIC in topics:
+        return True
+    return any(
+        condition_covers(topic, condition) or condition_covers(condition, topic)
+        for topic in topics
+        if topic in CONDITIONS
+        for condition in conditions
+    )
+
+
+def _status_closed(status: str | None) -> bool:
+    # The same normalisation as engine.ranking: only a recognised closed status hides a trial.
+    normalised = (status or "").strip().upper().replace(" ", "_").replace(",", "")
+    return normalised in CLOSED_STATUSES
+
+
+# ---------------------------------------------------------------------------------------------
+# The matcher
+
+
 @dataclass
-class _Snapshot:
+class _Catalog:
+    """Everything read for one database stamp: slim rows for all trials, the rest on demand."""
+
     stamp: tuple[object, ...]
-    details: tuple[TrialDetail, ...]
-    choices: dict[str, CriteriaChoice | str]
+    rows: tuple[ScreeningRow, ...]
+    topics: dict[str, frozenset[str]]
+    summaries: dict[str, TrialSummary] = field(default_factory=dict)
+    choices: dict[str, CriteriaChoice | str] = field(default_factory=dict)
+    reads: dict[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
+
+
+@dataclass
+class _Previous:
+    """The last match's facts and evaluations, for re-evaluating only what an edit changed."""
+
+    catalog_stamp: tuple[object, ...]
+    settings: Settings
+    facts: Facts
+    evaluations: dict[str, TrialEvaluation]
+
+
+PREFETCHED_DETAILS = 100
 
 
 class Matcher:
-    """Matches patients against the database, keeping trials and compiled rules in memory.
+    """Matches patients against the database, keeping what it read and evaluated in memory.
 
-    The trials are read once and re-read only when the database changes (imports, reviewed
-    criteria), so a re-match after a one-field edit evaluates rules and nothing else.
+    Per database stamp it keeps one slim row per trial (status, age limits, sex, topic) and,
+    for trials that were candidates, their summary and compiled rules. Per patient it keeps
+    the last evaluation of each candidate and the facts it was made from, so a re-match after
+    a one-field edit re-evaluates only the criteria that read a changed fact.
     Not thread-safe: the window keeps one Matcher per worker thread.
     """
 
@@ -239,31 +473,66 @@ class Matcher:
         self._session_factory = session_factory
         self.settings = settings or ClinicSettings()
         self._library = library or CriteriaLibrary()
-        self._snapshot: _Snapshot | None = None
+        self._catalog: _Catalog | None = None
+        self._previous: _Previous | None = None
+        self._registry_cache: dict[
+            tuple[str | None, str | None, str | None], TrialCriteria | None
+        ] = {}
 
-    def _load(self) -> _Snapshot:
+    def _load(self) -> _Catalog:
         stamp = database_stamp(self._session_factory)
-        if self._snapshot is not None and self._snapshot.stamp == stamp:
-            return self._snapshot
-        details = list_trial_details(self._session_factory)
-        stored_sets: dict[str, dict[str, tuple[str, bool, str]]] = {}
-        for record in list_criteria_sets(self._session_factory):
-            stored_sets.setdefault(record.trial_id, {})[record.source.value] = (
-                record.criteria_json,
-                record.verified,
-                record.updated_at.isoformat(),
-            )
-        choices: dict[str, CriteriaChoice | str] = {}
-        for detail in details:
-            trial_id = detail.summary.trial_id
-            stored = stored_sets.get(trial_id, {})
+        if self._catalog is not None and self._catalog.stamp == stamp:
+            return self._catalog
+        rows = list_screening_rows(self._session_factory)
+        memo: dict[str, frozenset[str]] = {}
+        topics = {row.trial_id: trial_topics(row, memo) for row in rows}
+        self._catalog = _Catalog(stamp, rows, topics)
+        self._previous = None
+        return self._catalog
+
+    def _prepare(self, catalog: _Catalog, trial_ids: Sequence[str]) -> None:
+        """Read summaries and compile rules for candidates seen for the first time."""
+        missing = [trial_id for trial_id in trial_ids if trial_id not in catalog.choices]
+        if not missing:
+            return
+        catalog.summaries.update(load_trial_summaries(self._session_factory, missing))
+        stored_sets = load_criteria_sets(self._session_factory, missing)
+        needs_text = [
+            trial_id
+            for trial_id in missing
+            if trial_id not in stored_sets and not self._library.has_bundled(trial_id)
+        ]
+        texts = load_eligibility_texts(self._session_factory, needs_text) if needs_text else {}
+        for trial_id in missing:
+            stored = {
+                record.source.value: (
+                    record.criteria_json,
+                    record.verified,
+                    record.updated_at.isoformat(),
+                )
+                for record in stored_sets.get(trial_id, ())
+            }
             try:
-                choice = self._library.choose(trial_id, detail.eligibility_criteria, stored)
-                choices[trial_id] = with_registry_criteria(choice, detail)
+                choice = self._library.choose(trial_id, texts.get(trial_id), stored)
+                choice = with_registry_criteria(choice, catalog.summaries[trial_id])
             except (CriteriaError, CriteriaSourceError) as error:
-                choices[trial_id] = str(error)
-        self._snapshot = _Snapshot(stamp, details, choices)
-        return self._snapshot
+                catalog.choices[trial_id] = str(error)
+                continue
+            catalog.choices[trial_id] = choice
+            catalog.reads[trial_id] = trial_reads(choice.criteria)
+
+    def _registry_excludes(self, row: ScreeningRow, facts: Facts) -> bool:
+        """Whether the registry's age limits or sex certainly rule the patient out."""
+        key = (row.minimum_age, row.maximum_age, row.sex)
+        if key not in self._registry_cache:
+            self._registry_cache[key] = _registry_criteria("registry", *key)
+        criteria = self._registry_cache[key]
+        if criteria is None:
+            return False
+        return any(
+            evaluate_criterion(criterion, facts).status is CriterionStatus.VIOLATED
+            for criterion in criteria.criteria
+        )
 
     def facts_for(self, profile: PatientProfile, screening_date: dt.date) -> Facts:
         return build_facts(profile, screening_date, engine_settings(self.settings))
@@ -274,57 +543,115 @@ class Matcher:
         *,
         screening_date: dt.date,
         include_closed: bool = False,
+        all_conditions: bool = False,
     ) -> MatchReport:
-        """Evaluate and rank every trial for ``profile`` on ``screening_date``."""
-        snapshot = self._load()
-        facts = self.facts_for(profile, screening_date)
-        evaluated: list[tuple[RankingSummary, TrialEvaluation]] = []
-        by_id: dict[str, tuple[TrialDetail, CriteriaChoice]] = {}
-        problems: list[TrialProblem] = []
-        for detail in snapshot.details:
-            trial_id = detail.summary.trial_id
-            choice = snapshot.choices[trial_id]
-            if isinstance(choice, str):
-                problems.append(TrialProblem(trial_id, detail.summary.title, choice))
-                continue
-            evaluation = evaluate_trial(choice.criteria, facts)
-            evaluated.append((_ranking_summary(detail), evaluation))
-            by_id[trial_id] = (detail, choice)
+        """Evaluate and rank the candidate trials for ``profile`` on ``screening_date``.
+
+        Closed trials are counted, not evaluated, unless ``include_closed``. Trials about none
+        of the patient's conditions, and trials whose registry age limits or sex rule the
+        patient out, are counted, not listed, unless ``all_conditions``.
+        """
+        catalog = self._load()
         settings = engine_settings(self.settings)
+        facts = build_facts(profile, screening_date, settings)
+        conditions = patient_conditions(profile)
+        candidates: list[str] = []
+        hidden_closed = other_conditions = excluded_age_sex = 0
+        registry_memo: dict[tuple[str | None, str | None, str | None], bool] = {}
+        for row in catalog.rows:
+            if not all_conditions:
+                if not is_topic_candidate(catalog.topics[row.trial_id], conditions):
+                    other_conditions += 1
+                    continue
+                key = (row.minimum_age, row.maximum_age, row.sex)
+                excluded = registry_memo.get(key)
+                if excluded is None:
+                    excluded = registry_memo[key] = self._registry_excludes(row, facts)
+                if excluded:
+                    excluded_age_sex += 1
+                    continue
+            if not include_closed and _status_closed(row.overall_status):
+                hidden_closed += 1
+                continue
+            candidates.append(row.trial_id)
+        self._prepare(catalog, candidates)
+        evaluations = self._evaluate(catalog, candidates, settings, facts)
+
+        evaluated: list[tuple[RankingSummary, TrialEvaluation]] = []
+        problems: list[TrialProblem] = []
+        for trial_id in candidates:
+            choice = catalog.choices[trial_id]
+            if isinstance(choice, str):
+                title = next(row.title for row in catalog.rows if row.trial_id == trial_id)
+                problems.append(TrialProblem(trial_id, title, choice))
+                continue
+            summary = catalog.summaries[trial_id]
+            evaluated.append((_ranking_summary(summary), evaluations[trial_id]))
         ranked = rank_trials(evaluated, settings.clinic_location, include_closed)
-        all_ranked = (
-            ranked
-            if include_closed
-            else rank_trials(evaluated, settings.clinic_location, include_closed=True)
-        )
+        details = TrialDetails(self._session_factory, [item.summary.trial_id for item in ranked])
+        details.prefetch(PREFETCHED_DETAILS)
         matches: list[TrialMatch] = []
         for item in ranked:
-            detail, choice = by_id[item.summary.trial_id]
+            trial_id = item.summary.trial_id
+            summary = catalog.summaries[trial_id]
+            choice = catalog.choices[trial_id]
+            assert not isinstance(choice, str)
             nearest = None
             if item.nearest_site is not None:
-                nearest = detail.summary.sites[int(item.nearest_site.name.split("-")[1])]
+                nearest = summary.sites[int(item.nearest_site.name.split("-")[1])]
             matches.append(
                 TrialMatch(
-                    detail=detail,
-                    evaluation=item.evaluation,
-                    nearest_site=nearest,
-                    distance_km=item.distance_km,
-                    criteria_source=choice.source,
-                    criteria_origin=choice.origin,
-                    criteria_verified=choice.verified,
-                    status_known=item.status_class != "unknown",
-                    status_note=item.status_note,
+                    None,
+                    item.evaluation,
+                    nearest,
+                    item.distance_km,
+                    choice.source,
+                    choice.origin,
+                    choice.verified,
+                    item.status_class != "unknown",
+                    item.status_note,
+                    summary=summary,
+                    details=details,
                 )
             )
         return MatchReport(
             screening_date=screening_date,
             profile=profile,
             trials=tuple(matches),
-            hidden_closed=len(all_ranked) - len(ranked),
+            hidden_closed=hidden_closed,
             ask_next=ask_next([match.evaluation for match in matches]),
             problems=tuple(problems),
             notes=facts.notes,
+            other_conditions=other_conditions,
+            excluded_age_sex=excluded_age_sex,
         )
+
+    def _evaluate(
+        self, catalog: _Catalog, candidates: Sequence[str], settings: Settings, facts: Facts
+    ) -> dict[str, TrialEvaluation]:
+        """Each candidate's evaluation, reusing the last match's where the edit allows."""
+        previous = self._previous
+        changed: frozenset[str] | None = None
+        if (
+            previous is not None
+            and previous.catalog_stamp == catalog.stamp
+            and previous.settings == settings
+        ):
+            changed = changed_tokens(previous.facts, facts)
+        evaluations: dict[str, TrialEvaluation] = {}
+        for trial_id in candidates:
+            choice = catalog.choices[trial_id]
+            if isinstance(choice, str):
+                continue
+            earlier = previous.evaluations.get(trial_id) if previous is not None else None
+            if changed is not None and earlier is not None:
+                evaluations[trial_id] = reevaluate_trial(
+                    choice.criteria, catalog.reads[trial_id], earlier, facts, changed
+                )
+            else:
+                evaluations[trial_id] = evaluate_trial(choice.criteria, facts)
+        self._previous = _Previous(catalog.stamp, settings, facts, evaluations)
+        return evaluations
 
 
 def match_patient(
@@ -334,10 +661,16 @@ def match_patient(
     screening_date: dt.date,
     settings: ClinicSettings | None = None,
     include_closed: bool = False,
+    all_conditions: bool = False,
 ) -> MatchReport:
     """One-off match (the command line); the window keeps a Matcher to reuse compiled rules."""
     matcher = Matcher(session_factory, settings)
-    return matcher.match(profile, screening_date=screening_date, include_closed=include_closed)
+    return matcher.match(
+        profile,
+        screening_date=screening_date,
+        include_closed=include_closed,
+        all_conditions=all_conditions,
+    )
 
 
 def trials_not_ruled_out(report: MatchReport) -> Sequence[TrialMatch]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, load_only, selectinload
 
 from models.backup import backup_if_sqlite, check_database_file, sqlite_file_of
 from models.criteria_set import CriteriaSet, CriteriaSource, find_criteria_sets, save_criteria_set
@@ -44,6 +44,8 @@ from models.trial import (
     TRIAL_CHILDREN,
     Site,
     Trial,
+    TrialCondition,
+    TrialKeyword,
     count_trials,
     find_all_trials,
     find_trial,
@@ -468,6 +470,156 @@ def list_trial_details(session_factory: SessionFactory) -> tuple[TrialDetail, ..
             .options(*TRIAL_CHILDREN, defer(Trial.source_json))
         ).all()
         return tuple(_detail(trial, with_source=False) for trial in trials)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRow:
+    """What the match prefilter reads of every trial: status, registry limits, topic words."""
+
+    trial_id: str
+    title: str | None
+    overall_status: str | None
+    minimum_age: str | None
+    maximum_age: str | None
+    sex: str | None
+    conditions: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+# SQLite allows a limited number of bound parameters per statement; read ids in chunks.
+_IN_CHUNK = 500
+
+
+def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
+    return [ids[start : start + _IN_CHUNK] for start in range(0, len(ids), _IN_CHUNK)]
+
+
+def list_screening_rows(session_factory: SessionFactory) -> tuple[ScreeningRow, ...]:
+    """Every trial's prefilter columns, ordered by trial id (three plain queries, no ORM)."""
+    with session_factory() as session:
+        conditions: dict[str, list[str]] = {}
+        for trial_id, name in session.execute(
+            sa.select(TrialCondition.trial_id, TrialCondition.name).order_by(
+                TrialCondition.trial_id, TrialCondition.position
+            )
+        ):
+            conditions.setdefault(trial_id, []).append(name)
+        keywords: dict[str, list[str]] = {}
+        for trial_id, keyword in session.execute(
+            sa.select(TrialKeyword.trial_id, TrialKeyword.keyword).order_by(
+                TrialKeyword.trial_id, TrialKeyword.position
+            )
+        ):
+            keywords.setdefault(trial_id, []).append(keyword)
+        rows = session.execute(
+            sa.select(
+                Trial.trial_id,
+                Trial.brief_title,
+                Trial.official_title,
+                Trial.overall_status,
+                Trial.minimum_age,
+                Trial.maximum_age,
+                Trial.sex,
+            ).order_by(Trial.trial_id)
+        )
+        return tuple(
+            ScreeningRow(
+                trial_id=trial_id,
+                title=brief or official,
+                overall_status=status,
+                minimum_age=minimum,
+                maximum_age=maximum,
+                sex=sex,
+                conditions=tuple(conditions.get(trial_id, ())),
+                keywords=tuple(keywords.get(trial_id, ())),
+            )
+            for trial_id, brief, official, status, minimum, maximum, sex in rows
+        )
+
+
+# The summary needs the trial's own columns, never its long texts or the raw record.
+_SUMMARY_COLUMNS = (
+    Trial.trial_id,
+    Trial.nct_id,
+    Trial.brief_title,
+    Trial.official_title,
+    Trial.overall_status,
+    Trial.phases,
+    Trial.lead_sponsor_name,
+    Trial.minimum_age,
+    Trial.minimum_age_days,
+    Trial.maximum_age,
+    Trial.maximum_age_days,
+    Trial.sex,
+    Trial.last_update,
+    Trial.record_version,
+)
+
+
+def load_trial_summaries(
+    session_factory: SessionFactory, trial_ids: Sequence[str]
+) -> dict[str, TrialSummary]:
+    """The summaries (sites and contacts included) of the given trials, by id."""
+    found: dict[str, TrialSummary] = {}
+    with session_factory() as session:
+        for chunk in _chunks(trial_ids):
+            trials = session.scalars(
+                sa.select(Trial)
+                .where(Trial.trial_id.in_(chunk))
+                .options(
+                    load_only(*_SUMMARY_COLUMNS),
+                    selectinload(Trial.conditions),
+                    selectinload(Trial.central_contacts),
+                    selectinload(Trial.sites).selectinload(Site.contacts),
+                )
+            ).all()
+            found.update((trial.trial_id, _summary(trial)) for trial in trials)
+    return found
+
+
+def load_trial_details(
+    session_factory: SessionFactory, trial_ids: Sequence[str]
+) -> dict[str, TrialDetail]:
+    """The details of the given trials by id, without the raw source record."""
+    found: dict[str, TrialDetail] = {}
+    with session_factory() as session:
+        for chunk in _chunks(trial_ids):
+            trials = session.scalars(
+                sa.select(Trial)
+                .where(Trial.trial_id.in_(chunk))
+                .options(*TRIAL_CHILDREN, defer(Trial.source_json))
+            ).all()
+            found.update((trial.trial_id, _detail(trial, with_source=False)) for trial in trials)
+    return found
+
+
+def load_criteria_sets(
+    session_factory: SessionFactory, trial_ids: Sequence[str]
+) -> dict[str, tuple[CriteriaSetRecord, ...]]:
+    """The stored criteria sets of the given trials, by trial id (absent: none stored)."""
+    found: dict[str, list[CriteriaSetRecord]] = {}
+    with session_factory() as session:
+        for chunk in _chunks(trial_ids):
+            rows = session.scalars(sa.select(CriteriaSet).where(CriteriaSet.trial_id.in_(chunk)))
+            for row in rows:
+                found.setdefault(row.trial_id, []).append(_criteria_record(row))
+    return {trial_id: tuple(records) for trial_id, records in found.items()}
+
+
+def load_eligibility_texts(
+    session_factory: SessionFactory, trial_ids: Sequence[str]
+) -> dict[str, str | None]:
+    """The working eligibility text of the given trials, by id."""
+    found: dict[str, str | None] = {}
+    with session_factory() as session:
+        for chunk in _chunks(trial_ids):
+            rows = session.execute(
+                sa.select(Trial.trial_id, Trial.eligibility_criteria).where(
+                    Trial.trial_id.in_(chunk)
+                )
+            )
+            found.update((trial_id, text) for trial_id, text in rows)
+    return found
 
 
 def database_stamp(session_factory: SessionFactory) -> tuple[object, ...]:

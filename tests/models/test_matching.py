@@ -87,9 +87,14 @@ def test_registry_age_and_sex_apply_to_a_trial_without_curated_rules(
     path.write_text(json.dumps(study), encoding="utf-8")
     assert not import_files(session_factory, [path]).failed
 
-    report = match_patient(
-        session_factory, profile_from_dict(_adult_male(), today=SCREENING), screening_date=SCREENING
-    )
+    male = profile_from_dict(_adult_male(), today=SCREENING)
+    report = match_patient(session_factory, male, screening_date=SCREENING)
+    # Ruled out by the registry's sex field alone: counted, not evaluated or listed ...
+    assert report.trials == ()
+    assert report.excluded_age_sex == 1
+    # ... unless every trial is asked for, when it is listed as not eligible with its reason.
+    report = match_patient(session_factory, male, screening_date=SCREENING, all_conditions=True)
+    assert report.excluded_age_sex == 0
     (item,) = report.trials
     assert item.criteria_origin == "parsed"
     assert item.criteria_verified is False
