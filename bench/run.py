@@ -100,7 +100,13 @@ def match_worker(path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     rematch = matcher.match(edited, screening_date=SCREENING_DATE)
     second = time.perf_counter() - started
-    trials = len(report.trials) + report.hidden_closed + len(report.problems)
+    trials = (
+        len(report.trials)
+        + report.hidden_closed
+        + len(report.problems)
+        + report.other_conditions
+        + report.excluded_age_sex
+    )
     verdicts_before = {item.trial_id: item.evaluation.verdict for item in report.trials}
     changed = sum(
         1
@@ -113,6 +119,7 @@ def match_worker(path: Path) -> dict[str, Any]:
         "first": first,
         "rematch": second,
         "verdicts_changed": changed,
+        "evaluated": len(report.trials) + len(report.problems),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

@@ -205,6 +205,9 @@ def _scope(
 
 
 def _with_effective(result: CriterionResult, effective: CriterionStatus) -> CriterionResult:
+    # Copying is the costly part of combining; a result that already says it is reused.
+    if result.effective_status is effective:
+        return result
     return replace(result, effective_status=effective)
 
 
@@ -258,12 +261,9 @@ def combine_results(
 
     ``results`` may come from an earlier combination (their effective status is recomputed:
     only the status is read), which is how an incremental re-match reuses unchanged criteria.
+    A criterion outside any group has its status as effective status in every combination.
     """
-    # An earlier combination set effective statuses for its best cohort; start from the statuses.
-    results = tuple(
-        r if r.effective_status is r.status else replace(r, effective_status=r.status)
-        for r in results
-    )
+    results = tuple(results)
     cohort_ids: list[str | None] = [c.id for c in criteria.cohorts] or [None]
     cohort_results: list[CohortResult] = []
     scopes: dict[str | None, tuple[list[CriterionResult], int]] = {}
@@ -297,10 +297,9 @@ def combine_results(
     best_result = cohort_results[best]
     best_resolved, best_violated_units = scopes[best_result.cohort_id]
     effective = {r.criterion_id: r.effective_status for r in best_resolved}
-    final = tuple(
-        _with_effective(r, effective[r.criterion_id]) if r.criterion_id in effective else r
-        for r in results
-    )
+    # Outside the best cohort a criterion keeps its own status (an earlier combination may
+    # have given it a group's status for another cohort).
+    final = tuple(_with_effective(r, effective.get(r.criterion_id, r.status)) for r in results)
     open_scopes = [c.cohort_id for c in cohort_results if c.verdict is not Verdict.NOT_ELIGIBLE]
     missing: list[str] = []
     for cohort_id in open_scopes or [best_result.cohort_id]:

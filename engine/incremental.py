@@ -37,9 +37,16 @@ def criterion_reads(criterion: Criterion) -> frozenset[str]:
     )
 
 
-def trial_reads(criteria: TrialCriteria) -> tuple[frozenset[str], ...]:
-    """``criterion_reads`` for each criterion, in order."""
-    return tuple(criterion_reads(criterion) for criterion in criteria.criteria)
+TrialReads = dict[str, tuple[int, ...]]
+
+
+def trial_reads(criteria: TrialCriteria) -> TrialReads:
+    """For each token a trial's criteria read, the positions of the criteria that read it."""
+    positions: dict[str, list[int]] = {}
+    for index, criterion in enumerate(criteria.criteria):
+        for token in criterion_reads(criterion):
+            positions.setdefault(token, []).append(index)
+    return {token: tuple(found) for token, found in positions.items()}
 
 
 def changed_tokens(before: Facts, after: Facts) -> frozenset[str] | None:
@@ -76,7 +83,7 @@ def _same_outcome(old: CriterionResult, new: CriterionResult) -> bool:
 
 def reevaluate_trial(
     criteria: TrialCriteria,
-    reads: tuple[frozenset[str], ...],
+    reads: TrialReads,
     previous: TrialEvaluation,
     facts: Facts,
     changed: frozenset[str],
@@ -89,7 +96,7 @@ def reevaluate_trial(
     is ``trial_reads(criteria)``.
     """
     notes = evaluation_notes(criteria, facts)
-    affected = [index for index, tokens in enumerate(reads) if not tokens.isdisjoint(changed)]
+    affected = sorted({index for token in changed for index in reads.get(token, ())})
     if not affected:
         return previous if previous.notes == notes else replace(previous, notes=notes)
     results = list(previous.criteria)

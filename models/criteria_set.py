@@ -36,7 +36,8 @@ class CriteriaSet(Base):
     criteria_json: Mapped[LongText]
     verified: Mapped[bool]
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
-    updated_at: Mapped[UtcTimestamp]
+    # Indexed: the Matcher's change check reads max(updated_at) before every match.
+    updated_at: Mapped[UtcTimestamp] = mapped_column(index=True)
 
 
 def save_criteria_set(

@@ -12,7 +12,7 @@ from engine.criteria import TrialCriteria
 from engine.errors import CriteriaError
 from engine.evaluator import evaluate_criterion, evaluate_trial
 from engine.facts import Facts, build_facts
-from engine.incremental import changed_tokens, reevaluate_trial, trial_reads
+from engine.incremental import TrialReads, changed_tokens, reevaluate_trial, trial_reads
 from engine.loader import load_criteria
 from engine.outcomes import CriterionStatus, TrialEvaluation
 from engine.profile import PatientProfile
@@ -49,11 +49,17 @@ class TrialDetails:
 
     BATCH = 200
 
-    def __init__(self, session_factory: SessionFactory, order: Sequence[str]) -> None:
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        order: Sequence[str],
+        loaded: dict[str, TrialDetail] | None = None,
+    ) -> None:
+        """``loaded``: records already read (the Matcher shares one cache between reports)."""
         self._session_factory = session_factory
         self._order = list(order)
-        self._position = {trial_id: index for index, trial_id in enumerate(self._order)}
-        self._loaded: dict[str, TrialDetail] = {}
+        self._position: dict[str, int] | None = None
+        self._loaded = {} if loaded is None else loaded
 
     def prefetch(self, count: int) -> None:
         """Read the first ``count`` trials now (the ones a physician looks at first)."""
@@ -65,6 +71,8 @@ class TrialDetails:
         detail = self._loaded.get(trial_id)
         if detail is not None:
             return detail
+        if self._position is None:
+            self._position = {other: index for index, other in enumerate(self._order)}
         start = self._position.get(trial_id, 0)
         batch = [trial_id] + [
             other
@@ -353,10 +361,11 @@ AREA_TOPIC = "*autoimmune"
 
 
 def text_topics(text: str) -> frozenset[str]:
-    """The vocabulary conditions a registry text names, plus AREA_TOPIC for umbrella words."""
+    """The vocabulary conditions a registry text names; AREA_TOPIC when it names only the area."""
     normalised = normalise_term(text)
     found = {_TERM_CONDITION[match.group(0)] for match in _TERMS.finditer(normalised)}
-    if _UMBRELLA.search(normalised):
+    if not found and _UMBRELLA.search(normalised):
+        # Only when no condition is named: "Rheumatoid Arthritis" is about RA, not the area.
         found.add(AREA_TOPIC)
     return frozenset(found)
 
@@ -438,7 +447,9 @@ class _Catalog:
     topics: dict[str, frozenset[str]]
     summaries: dict[str, TrialSummary] = field(default_factory=dict)
     choices: dict[str, CriteriaChoice | str] = field(default_factory=dict)
-    reads: dict[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
+    reads: dict[str, TrialReads] = field(default_factory=dict)
+    ranking: dict[str, RankingSummary] = field(default_factory=dict)
+    details: dict[str, TrialDetail] = field(default_factory=dict)
 
 
 @dataclass
@@ -558,9 +569,14 @@ class Matcher:
         candidates: list[str] = []
         hidden_closed = other_conditions = excluded_age_sex = 0
         registry_memo: dict[tuple[str | None, str | None, str | None], bool] = {}
+        topic_memo: dict[frozenset[str], bool] = {}
         for row in catalog.rows:
             if not all_conditions:
-                if not is_topic_candidate(catalog.topics[row.trial_id], conditions):
+                topics = catalog.topics[row.trial_id]
+                candidate = topic_memo.get(topics)
+                if candidate is None:
+                    candidate = topic_memo[topics] = is_topic_candidate(topics, conditions)
+                if not candidate:
                     other_conditions += 1
                     continue
                 key = (row.minimum_age, row.maximum_age, row.sex)
@@ -585,10 +601,14 @@ class Matcher:
                 title = next(row.title for row in catalog.rows if row.trial_id == trial_id)
                 problems.append(TrialProblem(trial_id, title, choice))
                 continue
-            summary = catalog.summaries[trial_id]
-            evaluated.append((_ranking_summary(summary), evaluations[trial_id]))
+            ranking = catalog.ranking.get(trial_id)
+            if ranking is None:
+                ranking = catalog.ranking[trial_id] = _ranking_summary(catalog.summaries[trial_id])
+            evaluated.append((ranking, evaluations[trial_id]))
         ranked = rank_trials(evaluated, settings.clinic_location, include_closed)
-        details = TrialDetails(self._session_factory, [item.summary.trial_id for item in ranked])
+        details = TrialDetails(
+            self._session_factory, [item.summary.trial_id for item in ranked], catalog.details
+        )
         details.prefetch(PREFETCHED_DETAILS)
         matches: list[TrialMatch] = []
         for item in ranked:

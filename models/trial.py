@@ -77,7 +77,8 @@ class Trial(Base):
 
     source_json: Mapped[LongText]
     source_file: Mapped[ShortText]
-    imported_at: Mapped[UtcTimestamp]
+    # Indexed: the Matcher's change check reads max(imported_at) before every match.
+    imported_at: Mapped[UtcTimestamp] = mapped_column(index=True)
     trialmatch_source: Mapped[OptionalLongText]
 
     collaborators: Mapped[list[Collaborator]] = relationship(
