@@ -1,0 +1,131 @@
+"""The letter layout's speed-ups draw what ReportLab's own objects draw, and load lazily."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Rect
+from reportlab.platypus import Paragraph
+
+from ui.export.letter_layout import QR_SIZE, _paragraph, _QrCode, _styles
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+URLS = [
+    "https://clinicaltrials.gov/study/NCT06941129",
+    "https://clinicaltrials.gov/study/NCT99000123",
+]
+LONG_TEXT = (
+    "Inclusion: Estimated glomerular filtration rate ≥ 30 mL/min/1.73 m² at screening, and "
+    "urine protein-to-creatinine ratio ≥ 0.5 g/g in a first-morning void; 狼疮肾炎 patients "
+    "with <b>biopsy</b> & class III or IV disease"
+)
+
+
+class _RecordingCanvas:
+    """The canvas calls a QR code makes, with the rectangles in page coordinates."""
+
+    def __init__(self) -> None:
+        self.scale_factor = 1.0
+        self.rects: list[tuple[float, float, float, float]] = []
+
+    def saveState(self) -> None:  # noqa: N802 (ReportLab's name)
+        pass
+
+    def restoreState(self) -> None:  # noqa: N802
+        pass
+
+    def setFillColor(self, _color: object) -> None:  # noqa: N802
+        pass
+
+    def scale(self, x: float, y: float) -> None:
+        assert x == y
+        self.scale_factor *= x
+
+    def rect(
+        self, x: float, y: float, width: float, height: float, *, stroke: int, fill: int
+    ) -> None:
+        assert (stroke, fill) == (0, 1)
+        factor = self.scale_factor
+        self.rects.append((x * factor, y * factor, width * factor, height * factor))
+
+
+def _widget_rects(url: str) -> list[tuple[float, float, float, float]]:
+    """The dark rectangles QrCodeWidget draws, scaled to QR_SIZE as the old Drawing did."""
+    widget = QrCodeWidget(url, barLevel="M")
+    left, bottom, right, top = widget.getBounds()
+    assert (right - left) == (top - bottom)
+    factor = QR_SIZE / (right - left)
+    return [
+        (shape.x * factor, shape.y * factor, shape.width * factor, shape.height * factor)
+        for shape in widget.draw().contents  # type: ignore[no-untyped-call]
+        if isinstance(shape, Rect) and shape.fillColor is not None
+    ]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_qr_code_fills_the_rectangles_the_reportlab_widget_draws(url: str) -> None:
+    code = _QrCode(url)
+    canvas = _RecordingCanvas()
+    code.canv = canvas  # type: ignore[assignment]
+    code.draw()
+
+    expected = _widget_rects(url)
+    assert len(canvas.rects) == len(expected) > 100
+    for drawn, wanted in zip(canvas.rects, expected, strict=True):
+        assert drawn == pytest.approx(wanted, abs=1e-9)
+    assert code.wrap(500, 800) == (QR_SIZE, QR_SIZE)
+
+
+def _line_texts(paragraph: Paragraph) -> list[str]:
+    """The text of each line the paragraph was last broken into (mixed-font lines)."""
+    lines = paragraph.blPara.lines  # type: ignore[attr-defined]
+    return ["".join(getattr(word, "text", "") for word in line.words) for line in lines]
+
+
+def test_a_repeated_wrap_at_the_same_width_keeps_the_lines_of_that_width() -> None:
+    cell = _styles()["cell"]
+    cached = _paragraph(LONG_TEXT, cell, bold_label="Inclusion:")
+    for width in (200.0, 90.0, 200.0, 200.0, 90.0):
+        fresh = _paragraph(LONG_TEXT, cell, bold_label="Inclusion:")
+        assert cached.wrap(width, 1000) == fresh.wrap(width, 1000)
+        assert _line_texts(cached) == _line_texts(fresh)
+        assert len(_line_texts(cached)) > 1
+
+
+def test_paragraphs_sharing_a_parse_break_like_a_paragraph_parsed_on_its_own() -> None:
+    cell = _styles()["cell"]
+    first = _paragraph(LONG_TEXT, cell)
+    second = _paragraph(LONG_TEXT, cell)
+    first.wrap(60, 1000)  # breaking one at a narrow width must not change the other
+    for width in (60.0, 150.0, 300.0):
+        own_parse = Paragraph(first.text, cell)
+        assert second.wrap(width, 1000) == own_parse.wrap(width, 1000)
+        assert second.getPlainText() == own_parse.getPlainText()
+    # Data markup was escaped before parsing: it prints as typed, CJK in the CJK font.
+    unwrapped = _paragraph(LONG_TEXT, cell)
+    assert "<b>biopsy</b> &" in unwrapped.getPlainText()
+    fonts = {fragment.fontName: fragment.text for fragment in unwrapped.frags}
+    assert fonts["TrialMatchCJK"] == "狼疮肾炎"
+
+
+def test_the_renderer_entry_point_loads_reportlab_only_for_a_letter() -> None:
+    probe = (
+        "import sys\n"
+        "import ui.export, ui.export.pdf_report\n"
+        "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPOSITORY,
+        timeout=120,
+    )
+    loaded = set(result.stdout.split())
+    assert "ui" in loaded
+    assert "reportlab" not in loaded
