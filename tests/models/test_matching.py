@@ -12,9 +12,18 @@ import pytest
 from engine.profile import profile_from_dict
 from models.criteria_set import CriteriaSource
 from models.database import SessionFactory
-from models.matching import Matcher, match_patient, registry_criteria
+from models.matching import (
+    AREA_TOPIC,
+    OTHER_TOPIC,
+    Matcher,
+    is_topic_candidate,
+    match_patient,
+    registry_criteria,
+    trial_topics,
+)
 from models.operations import (
     OpenedDatabase,
+    ScreeningRow,
     get_trial,
     import_files,
     open_database,
@@ -250,3 +259,143 @@ def test_clinic_ulns_keyed_by_analyte_reach_the_engine() -> None:
     )
     assert settings.uln == {"lab.alt": 35.0, "lab.creatinine.female": 84.0}
     assert settings.clinic_location == (30.0, 120.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Prefilter, incremental re-match and lazily read details
+
+
+def _row(
+    conditions: tuple[str, ...] = (), keywords: tuple[str, ...] = (), title: str | None = None
+) -> ScreeningRow:
+    return ScreeningRow("NCT09000009", title, "RECRUITING", None, None, None, conditions, keywords)
+
+
+def _topic_study(nct_id: str, conditions: list[str], status: str = "RECRUITING") -> dict[str, Any]:
+    study = _study(nct_id, "Inclusion Criteria:\n\n* Signed informed consent\n")
+    study["protocolSection"]["conditionsModule"] = {"conditions": conditions}
+    study["protocolSection"]["statusModule"]["overallStatus"] = status
+    return study
+
+
+def test_topics_come_from_conditions_then_title_and_unreadable_ones_stay_candidates() -> None:
+    sle = frozenset({"sle"})
+    assert trial_topics(_row(("Lupus Nephritis",))) == {"lupus_nephritis"}
+    assert trial_topics(_row(("Autoimmune Diseases",))) == {AREA_TOPIC}
+    assert trial_topics(_row(("Rheumatoid Arthritis",))) == {"ra"}
+    assert trial_topics(_row(("Diffuse Large B-Cell Lymphoma",))) == {OTHER_TOPIC}
+    assert trial_topics(_row(title="CAR-T in Refractory Autoimmune Disease")) == {AREA_TOPIC}
+    assert trial_topics(_row()) == frozenset()
+    # A narrower or broader form of the patient's condition counts; another condition does not.
+    assert is_topic_candidate(frozenset({"lupus_nephritis"}), sle)
+    assert is_topic_candidate(sle, frozenset({"lupus_nephritis"}))
+    assert not is_topic_candidate(frozenset({"ra"}), sle)
+    assert not is_topic_candidate(frozenset({OTHER_TOPIC}), sle)
+    # The area without a named condition, or nothing readable: stays a candidate.
+    assert is_topic_candidate(frozenset({AREA_TOPIC}), frozenset({"sjogren"}))
+    assert is_topic_candidate(frozenset(), sle)
+    # A patient without diagnoses gets every trial.
+    assert is_topic_candidate(frozenset({OTHER_TOPIC}), frozenset())
+
+
+def test_every_seed_stays_a_candidate_for_sle_and_seed_004_for_sjogren(
+    seeded: OpenedDatabase,
+) -> None:
+    sle = load_profile(GOLDEN / "adult_refractory_sle.json", today=SCREENING)
+    report = match_patient(seeded.session_factory, sle, screening_date=SCREENING)
+    assert report.other_conditions == 0
+    assert len(report.trials) + report.hidden_closed + report.excluded_age_sex == 5
+    sjogren = load_profile(GOLDEN / "dry_syndrome.json", today=SCREENING)
+    report = match_patient(seeded.session_factory, sjogren, screening_date=SCREENING)
+    listed = {item.trial_id for item in report.trials}
+    seed_004 = "LOCAL-f63aff37ed"  # paediatric refractory rheumatic diseases (BCMA/CD70 CAR-T)
+    assert get_trial(seeded.session_factory, seed_004) is not None
+    assert seed_004 in listed
+    # The SLE-only seed is about another condition than Sjögren's: counted, not evaluated.
+    assert "NCT06691152" not in listed
+    assert report.other_conditions == 1
+
+
+def test_other_conditions_and_closed_trials_are_counted_until_asked_for(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    studies = [
+        _topic_study("NCT09000011", ["Systemic Lupus Erythematosus"]),
+        _topic_study("NCT09000012", ["Breast Cancer"]),
+        _topic_study("NCT09000013", ["Lupus Nephritis"], status="COMPLETED"),
+    ]
+    paths = []
+    for study in studies:
+        path = tmp_path / f"{study['protocolSection']['identificationModule']['nctId']}.json"
+        path.write_text(json.dumps(study), encoding="utf-8")
+        paths.append(path)
+    assert not import_files(session_factory, paths).failed
+    patient = {
+        **_adult_male(),
+        "diagnoses": [{"condition": "sle", "text": "SLE"}],
+    }
+    profile = profile_from_dict(patient, today=SCREENING)
+    matcher = Matcher(session_factory)
+    report = matcher.match(profile, screening_date=SCREENING)
+    assert [item.trial_id for item in report.trials] == ["NCT09000011"]
+    assert (report.other_conditions, report.hidden_closed) == (1, 1)
+    everything = matcher.match(
+        profile, screening_date=SCREENING, include_closed=True, all_conditions=True
+    )
+    assert sorted(item.trial_id for item in everything.trials) == [
+        "NCT09000011",
+        "NCT09000012",
+        "NCT09000013",
+    ]
+    assert (everything.other_conditions, everything.hidden_closed) == (0, 0)
+    no_diagnosis = matcher.match(
+        profile_from_dict(_adult_male(), today=SCREENING), screening_date=SCREENING
+    )
+    assert no_diagnosis.other_conditions == 0
+    assert len(no_diagnosis.trials) == 2
+
+
+def _edited_profiles() -> list[dict[str, Any]]:
+    base = json.loads((GOLDEN / "adult_refractory_sle.json").read_text(encoding="utf-8"))
+    edits: list[dict[str, Any]] = []
+    for analyte, value in (("anc", 1.2), ("creatinine", 1.9), ("platelets", 40)):
+        edited = json.loads(json.dumps(base))
+        for lab in edited["labs"]:
+            if lab["analyte"] == analyte:
+                lab["value"] = value
+        edits.append(edited)
+    older = json.loads(json.dumps(base))
+    older["patient"]["birth_date"] = "1955-01-01"
+    edits.append(older)
+    no_treatments = json.loads(json.dumps(base))
+    no_treatments["treatments"] = []
+    edits.append(no_treatments)
+    return [base, *edits, base]
+
+
+def test_a_rematch_after_each_edit_equals_a_fresh_match(seeded: OpenedDatabase) -> None:
+    kept = Matcher(seeded.session_factory)
+    for data in _edited_profiles():
+        profile = profile_from_dict(data, today=SCREENING)
+        again = kept.match(profile, screening_date=SCREENING, include_closed=True)
+        fresh = Matcher(seeded.session_factory).match(
+            profile, screening_date=SCREENING, include_closed=True
+        )
+        assert [item.trial_id for item in again.trials] == [item.trial_id for item in fresh.trials]
+        assert [item.evaluation for item in again.trials] == [
+            item.evaluation for item in fresh.trials
+        ]
+        assert again.ask_next == fresh.ask_next
+
+
+def test_a_match_reads_the_full_record_only_when_asked(seeded: OpenedDatabase) -> None:
+    profile = load_profile(GOLDEN / "adult_refractory_sle.json", today=SCREENING)
+    report = Matcher(seeded.session_factory).match(profile, screening_date=SCREENING)
+    for item in report.trials:
+        stored = get_trial(seeded.session_factory, item.trial_id)
+        assert stored is not None
+        assert item.summary == stored.summary
+        assert item.detail.summary == stored.summary
+        assert item.detail.arms == stored.arms
+        assert item.detail.eligibility_criteria == stored.eligibility_criteria
+        assert item.detail.source_json is None  # the raw record stays unread
