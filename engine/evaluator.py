@@ -212,15 +212,15 @@ def _with_effective(result: CriterionResult, effective: CriterionStatus) -> Crit
 
 
 def _counts(results: Sequence[CriterionResult]) -> Counts:
-    def count(status: CriterionStatus) -> int:
-        return sum(1 for r in results if r.effective_status is status)
-
+    tally = dict.fromkeys(CriterionStatus, 0)
+    for result in results:
+        tally[result.effective_status] += 1
     return Counts(
-        satisfied=count(CriterionStatus.SATISFIED),
-        unknown=count(CriterionStatus.UNKNOWN),
-        violated=count(CriterionStatus.VIOLATED),
-        review=count(CriterionStatus.REVIEW),
-        not_applicable=count(CriterionStatus.NOT_APPLICABLE),
+        satisfied=tally[CriterionStatus.SATISFIED],
+        unknown=tally[CriterionStatus.UNKNOWN],
+        violated=tally[CriterionStatus.VIOLATED],
+        review=tally[CriterionStatus.REVIEW],
+        not_applicable=tally[CriterionStatus.NOT_APPLICABLE],
     )
 
 

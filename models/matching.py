@@ -450,6 +450,8 @@ class _Catalog:
     reads: dict[str, TrialReads] = field(default_factory=dict)
     ranking: dict[str, RankingSummary] = field(default_factory=dict)
     details: dict[str, TrialDetail] = field(default_factory=dict)
+    # The last prefilter: its inputs and result (candidates, closed, other conditions, age/sex).
+    prefilter: tuple[tuple[object, ...], tuple[tuple[str, ...], int, int, int]] | None = None
 
 
 @dataclass
@@ -462,7 +464,7 @@ class _Previous:
     evaluations: dict[str, TrialEvaluation]
 
 
-PREFETCHED_DETAILS = 100
+PREFETCHED_DETAILS = 25
 
 
 class Matcher:
@@ -545,6 +547,55 @@ class Matcher:
             for criterion in criteria.criteria
         )
 
+    def _candidates(
+        self,
+        catalog: _Catalog,
+        profile: PatientProfile,
+        facts: Facts,
+        include_closed: bool,
+        all_conditions: bool,
+    ) -> tuple[tuple[str, ...], int, int, int]:
+        """The trials to evaluate, and how many were left out as closed, about other
+        conditions, or outside the registry's age limits or sex (kept until these change)."""
+        conditions = patient_conditions(profile)
+        key: tuple[object, ...] = (
+            conditions,
+            include_closed,
+            all_conditions,
+            facts.screening_date,
+            facts.get("age_years"),
+            facts.get("sex"),
+        )
+        if catalog.prefilter is not None and catalog.prefilter[0] == key:
+            return catalog.prefilter[1]
+        candidates: list[str] = []
+        hidden_closed = other_conditions = excluded_age_sex = 0
+        registry_memo: dict[tuple[str | None, str | None, str | None], bool] = {}
+        topic_memo: dict[frozenset[str], bool] = {}
+        for row in catalog.rows:
+            if not all_conditions:
+                topics = catalog.topics[row.trial_id]
+                candidate = topic_memo.get(topics)
+                if candidate is None:
+                    candidate = topic_memo[topics] = is_topic_candidate(topics, conditions)
+                if not candidate:
+                    other_conditions += 1
+                    continue
+                limits = (row.minimum_age, row.maximum_age, row.sex)
+                excluded = registry_memo.get(limits)
+                if excluded is None:
+                    excluded = registry_memo[limits] = self._registry_excludes(row, facts)
+                if excluded:
+                    excluded_age_sex += 1
+                    continue
+            if not include_closed and _status_closed(row.overall_status):
+                hidden_closed += 1
+                continue
+            candidates.append(row.trial_id)
+        found = (tuple(candidates), hidden_closed, other_conditions, excluded_age_sex)
+        catalog.prefilter = (key, found)
+        return found
+
     def facts_for(self, profile: PatientProfile, screening_date: dt.date) -> Facts:
         return build_facts(profile, screening_date, engine_settings(self.settings))
 
@@ -565,31 +616,9 @@ class Matcher:
         catalog = self._load()
         settings = engine_settings(self.settings)
         facts = build_facts(profile, screening_date, settings)
-        conditions = patient_conditions(profile)
-        candidates: list[str] = []
-        hidden_closed = other_conditions = excluded_age_sex = 0
-        registry_memo: dict[tuple[str | None, str | None, str | None], bool] = {}
-        topic_memo: dict[frozenset[str], bool] = {}
-        for row in catalog.rows:
-            if not all_conditions:
-                topics = catalog.topics[row.trial_id]
-                candidate = topic_memo.get(topics)
-                if candidate is None:
-                    candidate = topic_memo[topics] = is_topic_candidate(topics, conditions)
-                if not candidate:
-                    other_conditions += 1
-                    continue
-                key = (row.minimum_age, row.maximum_age, row.sex)
-                excluded = registry_memo.get(key)
-                if excluded is None:
-                    excluded = registry_memo[key] = self._registry_excludes(row, facts)
-                if excluded:
-                    excluded_age_sex += 1
-                    continue
-            if not include_closed and _status_closed(row.overall_status):
-                hidden_closed += 1
-                continue
-            candidates.append(row.trial_id)
+        candidates, hidden_closed, other_conditions, excluded_age_sex = self._candidates(
+            catalog, profile, facts, include_closed, all_conditions
+        )
         self._prepare(catalog, candidates)
         evaluations = self._evaluate(catalog, candidates, settings, facts)
 
