@@ -11,7 +11,14 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Rect
 from reportlab.platypus import Paragraph
 
-from ui.export.letter_layout import QR_SIZE, _paragraph, _QrCode, _styles
+from ui.export.letter_layout import (
+    QR_SIZE,
+    _cell,
+    _OneLineCell,
+    _paragraph,
+    _QrCode,
+    _styles,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 URLS = [
@@ -129,3 +136,29 @@ def test_the_renderer_entry_point_loads_reportlab_only_for_a_letter() -> None:
     loaded = set(result.stdout.split())
     assert "ui" in loaded
     assert "reportlab" not in loaded
+
+
+def test_a_one_line_cell_takes_the_room_and_baseline_of_a_one_line_paragraph() -> None:
+    cell = _styles()["cell"]
+    text = "No patient data used"
+    line = _cell(text, cell)
+    assert isinstance(line, _OneLineCell)
+    paragraph = Paragraph(text, cell)
+    assert line.wrap(170, 1000) == paragraph.wrap(170, 1000) == (170, cell.leading)
+
+
+def test_cells_a_string_cannot_print_the_same_stay_paragraphs() -> None:
+    cell = _styles()["cell"]
+    assert isinstance(_cell("狼疮 nephritis", cell), Paragraph)  # needs the CJK font
+    assert isinstance(_cell("two\nlines", cell), Paragraph)
+    assert isinstance(_cell("double  space", cell), Paragraph)  # Paragraph collapses it
+    assert isinstance(_cell("", cell), Paragraph)
+
+
+def test_a_one_line_cell_in_a_narrow_column_wraps_as_a_paragraph() -> None:
+    cell = _styles()["cell"]
+    text = "For the study team to judge"
+    line = _cell(text, cell)
+    narrow = 40.0
+    assert line.wrap(narrow, 1000) == Paragraph(text, cell).wrap(narrow, 1000)
+    assert line.wrap(narrow, 1000)[1] > cell.leading

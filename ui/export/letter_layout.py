@@ -17,6 +17,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -32,7 +33,7 @@ from reportlab.platypus import (
 from engine.outcomes import CriterionStatus, Verdict
 from models.letter import LetterSite, LetterTrial, ReferralLetter
 from models.operations import ContactView
-from ui.export.fonts import BODY_FONT, BOLD_FONT, markup, register_fonts
+from ui.export.fonts import BODY_FONT, BOLD_FONT, markup, needs_cjk_font, register_fonts
 
 PAGE_SIZE = A4
 MARGIN = 18 * mm
@@ -141,6 +142,57 @@ def _paragraph(text: str, style: ParagraphStyle, *, bold_label: str | None = Non
         body = f"<b>{markup(bold_label)}</b> {body}"
     parsed = _parsed(body, style)
     return _Paragraph(parsed.text, style, frags=parsed.frags)
+
+
+# A one-line cell is drawn as a string only when it fits with this much to spare; anything
+# closer to the edge goes through Paragraph, whose line breaking then decides as before.
+_FIT_SLACK = 0.01
+
+
+class _OneLineCell(Flowable):
+    """A table cell's text drawn exactly where a one-line Paragraph in ``style`` draws it.
+
+    Most cells are one short line ("Met", "No patient data used", a date, the headings); a
+    Paragraph costs a markup parse, line breaking and a text object for each. Only text that
+    needs none of it comes here (one line, single spaces, no CJK character); when the column
+    turns out too narrow for it, the cell becomes the Paragraph it would have been.
+    """
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self._text = text
+        self._style = style
+        self._width = stringWidth(text, style.fontName, style.fontSize)
+        self._paragraph: Paragraph | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._paragraph is None and self._width <= availWidth - _FIT_SLACK:
+            self.width, self.height = availWidth, self._style.leading
+            return self.width, self.height
+        if self._paragraph is None:
+            self._paragraph = _paragraph(self._text, self._style)
+        return self._paragraph.wrap(availWidth, availHeight)
+
+    def draw(self) -> None:
+        if self._paragraph is not None:
+            self._paragraph.drawOn(self.canv, 0, 0)
+            return
+        style = self._style
+        self.canv.setFont(style.fontName, style.fontSize, style.leading)
+        self.canv.setFillColor(style.textColor)
+        # A Paragraph's first baseline sits one font size below its top.
+        self.canv.drawString(0, self.height - style.fontSize, self._text)
+
+
+def _cell(text: str, style: ParagraphStyle) -> Flowable:
+    """A table cell of data text: a plain one-line string where that prints the same."""
+    if (
+        text
+        and text == " ".join(text.split())
+        and not any(needs_cjk_font(character) for character in text)
+    ):
+        return _OneLineCell(text, style)
+    return _paragraph(text, style)
 
 
 def _subsection(text: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
@@ -298,19 +350,19 @@ def _patient_section(letter: ReferralLetter, styles: dict[str, ParagraphStyle]) 
     if letter.labs:
         cell = styles["cell"]
         header = [
-            _paragraph(text, styles["cell_head"])
+            _cell(text, styles["cell_head"])
             for text in ("Test", "Result (as entered)", "Date", "Upper limit of normal")
         ]
-        rows = [header] + [
+        lab_rows: list[list[Any]] = [header] + [
             [
-                _paragraph(lab.label, cell),
-                _paragraph(lab.value, cell),
-                _paragraph(lab.when, cell),
-                _paragraph(lab.uln, cell),
+                _cell(lab.label, cell),
+                _cell(lab.value, cell),
+                _cell(lab.when, cell),
+                _cell(lab.uln, cell),
             ]
             for lab in letter.labs
         ]
-        flow.append(_grid(rows, [width * 0.27, width * 0.2, width * 0.23, width * 0.3]))
+        flow.append(_grid(lab_rows, [width * 0.27, width * 0.2, width * 0.23, width * 0.3]))
     else:
         flow.append(_paragraph("No laboratory result recorded.", body))
     flow.append(_paragraph("Serology and other findings", styles["section"]))
@@ -340,7 +392,7 @@ def _contact_text(contact: ContactView) -> str:
 def _sites_table(sites: Sequence[LetterSite], styles: dict[str, ParagraphStyle]) -> Table:
     cell = styles["cell"]
     width = PAGE_SIZE[0] - 2 * MARGIN
-    header = [_paragraph(text, styles["cell_head"]) for text in ("Site", "Status", "Contacts")]
+    header = [_cell(text, styles["cell_head"]) for text in ("Site", "Status", "Contacts")]
     rows: list[list[Any]] = [header]
     for site in sites:
         place = [site.facility or "(facility not given)", site.place]
@@ -352,7 +404,7 @@ def _sites_table(sites: Sequence[LetterSite], styles: dict[str, ParagraphStyle])
         rows.append(
             [
                 _paragraph("\n".join(place), cell),
-                _paragraph(site.status, cell),
+                _cell(site.status, cell),
                 _paragraph("\n".join(contacts), cell),
             ]
         )
@@ -423,7 +475,7 @@ def _trial_section(
         flow += _bullets(trial.to_judge, styles["bullet"], "")
     flow += _subsection("Criteria, one by one", styles)
     header_row = [
-        _paragraph(text, styles["cell_head"])
+        _cell(text, styles["cell_head"])
         for text in ("Criterion (verbatim from the trial record)", "Patient data", "Result")
     ]
     rows: list[list[Any]] = [header_row]
@@ -432,8 +484,8 @@ def _trial_section(
         rows.append(
             [
                 _paragraph(criterion.text, cell, bold_label=f"{criterion.kind}:"),
-                _paragraph("\n".join(criterion.patient_data) or "No patient data used", cell),
-                _paragraph(criterion.result, cell),
+                _cell("\n".join(criterion.patient_data) or "No patient data used", cell),
+                _cell(criterion.result, cell),
             ]
         )
         fills.append(STATUS_COLORS.get(criterion.status))
