@@ -279,7 +279,7 @@ def collect(
             "rematch_per_trial": result["rematch"] / trials,
             "mb_per_trial": result["peak_mb"] / trials,
         }
-        label = f"{result['trials']:,} trials"
+        label = f"{result['trials']:,} trials, {result['evaluated']:,} candidates"
         first_target = "<= 1 s" if size == 100_000 else "-"
         rows.append(
             Row(

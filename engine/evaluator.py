@@ -264,6 +264,54 @@ def combine_results(
     A criterion outside any group has its status as effective status in every combination.
     """
     results = tuple(results)
+    if not criteria.cohorts and all(r.group is None for r in results):
+        return _combine_flat(criteria, results, facts)
+    return _combine_scoped(criteria, results, facts)
+
+
+def _combine_flat(
+    criteria: TrialCriteria, results: tuple[CriterionResult, ...], facts: Facts
+) -> TrialEvaluation:
+    """``_combine_scoped`` for a trial without cohorts or groups, in one pass (the parser's
+    sets are all like this): every criterion is its own verdict unit in the one scope."""
+    final = tuple(
+        r if r.effective_status is r.status else replace(r, effective_status=r.status)
+        for r in results
+    )
+    counts = _counts(final)
+    violated = tuple(r.criterion_id for r in final if r.status is CriterionStatus.VIOLATED)
+    unknown_results = [r for r in final if r.status is CriterionStatus.UNKNOWN]
+    verdict = _verdict([(r.criterion_id, r.status, ()) for r in final])
+    missing: list[str] = []
+    for result in unknown_results:
+        missing.extend(f for f in result.missing_facts if f not in missing)
+    cohort = CohortResult(
+        cohort_id=None,
+        label="All criteria",
+        verdict=verdict,
+        counts=counts,
+        violated_ids=violated,
+        unknown_ids=tuple(r.criterion_id for r in unknown_results),
+    )
+    return TrialEvaluation(
+        trial_id=criteria.trial_id,
+        source=criteria.source,
+        screening_date=facts.screening_date,
+        verdict=verdict,
+        near_miss=verdict is Verdict.NOT_ELIGIBLE and len(violated) == 1,
+        best_cohort=None,
+        criteria=final,
+        cohorts=(cohort,),
+        counts=counts,
+        missing_facts=tuple(missing),
+        notes=evaluation_notes(criteria, facts),
+    )
+
+
+def _combine_scoped(
+    criteria: TrialCriteria, results: tuple[CriterionResult, ...], facts: Facts
+) -> TrialEvaluation:
+    """Groups resolved per cohort scope, a verdict per cohort, the best cohort wins."""
     cohort_ids: list[str | None] = [c.id for c in criteria.cohorts] or [None]
     cohort_results: list[CohortResult] = []
     scopes: dict[str | None, tuple[list[CriterionResult], int]] = {}
