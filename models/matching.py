@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -324,10 +325,20 @@ def registry_criteria(trial_id: str, trial: TrialDetail | TrialSummary) -> Trial
     return _registry_criteria(trial_id, summary.minimum_age, summary.maximum_age, summary.sex)
 
 
+@functools.lru_cache(maxsize=1024)
+def _shared_registry_criteria(
+    minimum_age: str | None, maximum_age: str | None, sex: str | None
+) -> TrialCriteria | None:
+    # Registry criteria depend only on these three texts, and few distinct triples occur:
+    # compile each once and share the (immutable) criteria between trials.
+    return _registry_criteria("registry", minimum_age, maximum_age, sex)
+
+
 def with_registry_criteria(
     choice: CriteriaChoice, trial: TrialDetail | TrialSummary
 ) -> CriteriaChoice:
-    registry = registry_criteria(choice.criteria.trial_id, trial)
+    summary = trial.summary if isinstance(trial, TrialDetail) else trial
+    registry = _shared_registry_criteria(summary.minimum_age, summary.maximum_age, summary.sex)
     if registry is None:
         return choice
     merged = replace(choice.criteria, criteria=registry.criteria + choice.criteria.criteria)
@@ -488,9 +499,6 @@ class Matcher:
         self._library = library or CriteriaLibrary()
         self._catalog: _Catalog | None = None
         self._previous: _Previous | None = None
-        self._registry_cache: dict[
-            tuple[str | None, str | None, str | None], TrialCriteria | None
-        ] = {}
 
     def _load(self) -> _Catalog:
         stamp = database_stamp(self._session_factory)
@@ -536,10 +544,7 @@ class Matcher:
 
     def _registry_excludes(self, row: ScreeningRow, facts: Facts) -> bool:
         """Whether the registry's age limits or sex certainly rule the patient out."""
-        key = (row.minimum_age, row.maximum_age, row.sex)
-        if key not in self._registry_cache:
-            self._registry_cache[key] = _registry_criteria("registry", *key)
-        criteria = self._registry_cache[key]
+        criteria = _shared_registry_criteria(row.minimum_age, row.maximum_age, row.sex)
         if criteria is None:
             return False
         return any(
