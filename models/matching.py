@@ -632,7 +632,8 @@ class Matcher:
         for trial_id in candidates:
             choice = catalog.choices[trial_id]
             if isinstance(choice, str):
-                title = next(row.title for row in catalog.rows if row.trial_id == trial_id)
+                summary = catalog.summaries.get(trial_id)
+                title = summary.title if summary is not None else None
                 problems.append(TrialProblem(trial_id, title, choice))
                 continue
             ranking = catalog.ranking.get(trial_id)

@@ -399,3 +399,21 @@ def test_a_match_reads_the_full_record_only_when_asked(seeded: OpenedDatabase) -
         assert item.detail.arms == stored.arms
         assert item.detail.eligibility_criteria == stored.eligibility_criteria
         assert item.detail.source_json is None  # the raw record stays unread
+
+
+def test_a_candidate_whose_rules_do_not_load_is_reported_with_its_title(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(_study("NCT09000021", "Inclusion Criteria:\n\n* Any\n")), "utf-8")
+    assert not import_files(session_factory, [path]).failed
+    store_criteria_set(
+        session_factory, "NCT09000021", CriteriaSource.AUTOMATIC, "{not json", verified=False
+    )
+    profile = profile_from_dict(_adult_male(), today=SCREENING)
+    report = Matcher(session_factory).match(profile, screening_date=SCREENING)
+    assert report.trials == ()
+    (problem,) = report.problems
+    assert problem.trial_id == "NCT09000021"
+    assert problem.title == "Study NCT09000021"
+    assert "not JSON" in problem.problem
