@@ -694,7 +694,8 @@ class MainWindow(QMainWindow):
             if isinstance(value, QByteArray | bytes):
                 restore(QByteArray(value))
         if self._qsettings.value("window/formResultsSplitter") is None:
-            self.main_splitter.setSizes([430, 936])
+            # The form's rows need ~630 px to show value, unit, date and ULN without scrolling.
+            self.main_splitter.setSizes([650, 716])
             self.right_splitter.setSizes([300, 420])
             self.results_panel.splitter.setSizes([660, 230])
 

@@ -58,15 +58,15 @@ class DiagnosisRow(EntryRow):
         grid.setContentsMargins(0, 0, 0, 0)
 
         self.condition_edit = make_line_edit(
-            "Diagnosis (name, synonym or ICD-10 code)", 28, "condition, synonym or ICD-10"
+            "Diagnosis (name, synonym or ICD-10 code)", 18, "condition, synonym or ICD-10"
         )
         self.completer = VocabularyCompleter(condition_terms(), self)
         self.condition_edit.setCompleter(self.completer)
         self.date_edit = make_date_edit("Diagnosis date")
         self.classification_edit = make_line_edit(
-            "Classification criteria met", 20, "e.g. 2019 EULAR/ACR"
+            "Classification criteria met", 12, "e.g. 2019 EULAR/ACR"
         )
-        self.subtype_edit = make_line_edit("Subtype", 14, "e.g. diffuse cutaneous")
+        self.subtype_edit = make_line_edit("Subtype", 10, "e.g. diffuse cutaneous")
         self.status_boxes = {status: QCheckBox(status) for status in DIAGNOSIS_STATUSES}
         self.class_boxes = {ln_class: QCheckBox(ln_class) for ln_class in LN_CLASSES}
         self.biopsy_date_edit = make_date_edit("Lupus nephritis biopsy date")

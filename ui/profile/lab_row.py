@@ -59,7 +59,7 @@ class LabRow(EntryRow):
         self.add_editor("date", self.date_edit, "date")
         self.uln_edit = None
         if spec.has_uln:
-            self.uln_edit = make_line_edit(f"{spec.label} upper limit of normal", 14)
+            self.uln_edit = make_line_edit(f"{spec.label} upper limit of normal", 7)
             self.add_text("ULN")
             self.add_editor("uln", self.uln_edit, "ULN")
         # The likely fix for an implausible value, one click (or Space) away.

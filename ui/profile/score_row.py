@@ -33,7 +33,7 @@ class ScoreRow(EntryRow):
                 label = QLabel(domain.capitalize())
                 label.setBuddy(combo)
                 combo.setAccessibleName(f"BILAG-2004 {domain} grade")
-                row, column = divmod(position, 3)
+                row, column = divmod(position, 2)
                 grid.addWidget(label, row, column * 2)
                 grid.addWidget(combo, row, column * 2 + 1)
                 self.register_editor(f"domains.{domain}", combo, f"{domain} grade")

@@ -37,7 +37,7 @@ class TreatmentRow(EntryRow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Treatment", parent)
         self.title_label.hide()
-        self.drug_edit = make_line_edit("Drug or procedure", 22, "drug, brand or abbreviation")
+        self.drug_edit = make_line_edit("Drug or procedure", 14, "drug, brand or abbreviation")
         self.completer = VocabularyCompleter(drug_terms(), self)
         self.drug_edit.setCompleter(self.completer)
         self.start_edit = make_date_edit("Treatment start date")
@@ -46,7 +46,8 @@ class TreatmentRow(EntryRow):
         self.dose_edit = make_line_edit("Dose", 6, "dose")
         self.dose_unit_combo = ChoiceCombo([("unit", None)] + [(u, u) for u in DOSE_UNITS])
         self.dose_unit_combo.setAccessibleName("Dose unit")
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton("✕")
+        self.remove_button.setToolTip("Remove this treatment")
         self.remove_button.setAccessibleName("Remove this treatment")
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self.add_editor("drug", self.drug_edit, "drug", 1)
