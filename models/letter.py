@@ -713,7 +713,7 @@ def select_trials(report: MatchReport, trial_ids: Sequence[str] | None) -> tuple
         LetterError: a chosen id is not in the report, or nothing is left to refer to.
     """
     if trial_ids:
-        known = {match.detail.summary.trial_id for match in report.trials}
+        known = {match.summary.trial_id for match in report.trials}
         unknown = [trial_id for trial_id in trial_ids if trial_id not in known]
         if unknown:
             problems = {problem.trial_id: problem.problem for problem in report.problems}
@@ -725,7 +725,7 @@ def select_trials(report: MatchReport, trial_ids: Sequence[str] | None) -> tuple
             ]
             raise LetterError("; ".join(reasons))
         wanted = set(trial_ids)
-        chosen = tuple(m for m in report.trials if m.detail.summary.trial_id in wanted)
+        chosen = tuple(m for m in report.trials if m.summary.trial_id in wanted)
     else:
         chosen = tuple(m for m in report.trials if m.evaluation.verdict is not Verdict.NOT_ELIGIBLE)
     if not chosen:

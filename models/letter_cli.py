@@ -112,7 +112,7 @@ def run_letter(
     kind = "de-identified summary" if args.deidentified else "referral letter"
     print(f"Wrote the {kind} {args.out} for {len(chosen)} trial(s):")
     for match in chosen:
-        summary = match.detail.summary
+        summary = match.summary
         print(f"  {summary.trial_id}  {summary.title or '(no title)'}")
     print("Logged in the referral log (python main.py referrals).")
     return EXIT_OK

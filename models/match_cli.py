@@ -38,6 +38,14 @@ def _add_match_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--all", action="store_true", help="also list closed trials (completed, terminated ...)"
     )
+    parser.add_argument(
+        "--all-conditions",
+        action="store_true",
+        help=(
+            "also evaluate trials about none of the patient's conditions and trials whose "
+            "registry age or sex limits rule the patient out (otherwise only counted)"
+        ),
+    )
     parser.add_argument("--json", action="store_true", help="stable JSON output for scripts")
 
 
@@ -77,7 +85,7 @@ def criterion_to_json(result: CriterionResult) -> dict[str, Any]:
 
 
 def trial_match_to_json(item: TrialMatch) -> dict[str, Any]:
-    summary = item.detail.summary
+    summary = item.summary
     evaluation: TrialEvaluation = item.evaluation
     site = item.nearest_site
     return {
@@ -118,6 +126,8 @@ def report_to_json(report: MatchReport) -> dict[str, Any]:
         "screening_date": report.screening_date.isoformat(),
         "trials": [trial_match_to_json(item) for item in report.trials],
         "hidden_closed": report.hidden_closed,
+        "other_conditions": report.other_conditions,
+        "excluded_age_sex": report.excluded_age_sex,
         "ask_next": [
             {
                 "fact": item.fact,
@@ -149,7 +159,7 @@ def format_report(report: MatchReport) -> list[str]:
     for rank, item in enumerate(report.trials, start=1):
         evaluation = item.evaluation
         counts = evaluation.counts
-        summary = item.detail.summary
+        summary = item.summary
         verdict = VERDICT_LABELS[evaluation.verdict]
         if evaluation.near_miss:
             verdict += " (near miss: one criterion)"
@@ -177,6 +187,16 @@ def format_report(report: MatchReport) -> list[str]:
         lines.append("")
     if report.hidden_closed:
         lines.append(f"{report.hidden_closed} closed trial(s) hidden; --all lists them.")
+    if report.other_conditions:
+        lines.append(
+            f"{report.other_conditions} trial(s) about none of the patient's conditions were not "
+            "evaluated; --all-conditions evaluates them."
+        )
+    if report.excluded_age_sex:
+        lines.append(
+            f"{report.excluded_age_sex} trial(s) whose registry age or sex limits rule the "
+            "patient out are not listed; --all-conditions lists them."
+        )
     if report.ask_next:
         lines.append("What to ask next:")
         for ask in report.ask_next[:10]:
@@ -202,6 +222,7 @@ def run_match(args: argparse.Namespace, session_factory: SessionFactory) -> int:
         screening_date=screening,
         settings=settings,
         include_closed=args.all,
+        all_conditions=args.all_conditions,
     )
     if args.json:
         json.dump(report_to_json(report), sys.stdout, ensure_ascii=False, indent=2)

@@ -53,8 +53,8 @@ class LetterDialog(QDialog):
         self.trial_list = QListWidget()
         self.trial_list.setAccessibleName("Trials in the letter")
         for match in report.trials:
-            trial_id = match.detail.summary.trial_id
-            title = match.detail.summary.title or "(no title)"
+            trial_id = match.summary.trial_id
+            title = match.summary.title or "(no title)"
             item = QListWidgetItem(f"{trial_id} — {verdict_text(match.evaluation)}\n{title}")
             item.setData(TRIAL_ID_ROLE, trial_id)
             item.setFlags(

@@ -86,12 +86,19 @@ class MatchService:
         self._matcher: Any = None
 
     def match(
-        self, profile: PatientProfile, screening_date: dt.date, include_closed: bool
+        self,
+        profile: PatientProfile,
+        screening_date: dt.date,
+        include_closed: bool,
+        all_conditions: bool = False,
     ) -> MatchReport:
         if self._matcher is None:
             self._matcher = self._matcher_factory(self._session_factory, self._settings)
         report: MatchReport = self._matcher.match(
-            profile, screening_date=screening_date, include_closed=include_closed
+            profile,
+            screening_date=screening_date,
+            include_closed=include_closed,
+            all_conditions=all_conditions,
         )
         return report
 
@@ -195,6 +202,7 @@ class MainWindow(QMainWindow):
 
         self.profile_panel.profile_changed.connect(self._on_profile_panel_profile_changed)
         self.results_panel.include_closed_changed.connect(self._on_results_include_closed_changed)
+        self.results_panel.all_conditions_changed.connect(self._on_results_include_closed_changed)
         self.results_panel.trial_selected.connect(self._on_results_trial_selected)
         self.results_panel.selection_cleared.connect(self._on_results_selection_cleared)
         self.results_panel.ask_next_requested.connect(self._on_results_ask_next_requested)
@@ -304,11 +312,12 @@ class MainWindow(QMainWindow):
         generation = self._generation
         screening_date = self.current_screening_date(profile)
         include_closed = self.results_panel.include_closed
+        all_conditions = self.results_panel.all_conditions
         service = self._service
         self._match_running = True
         self.results_panel.set_busy(True)
         self.runner.start(
-            lambda: service.match(profile, screening_date, include_closed),
+            lambda: service.match(profile, screening_date, include_closed, all_conditions),
             lambda report: self._on_match_succeeded(generation, report),
             lambda error: self._on_match_failed(generation, error),
             self._on_match_finished,

@@ -200,7 +200,9 @@ def test_match_command_json_has_the_documented_shape(
     assert main(["--db", db, "match", "--patient", patient, "--date", "2026-11-23", "--json"]) == 0
     output = json.loads(capsys.readouterr().out)
     assert output["screening_date"] == "2026-11-23"
-    assert {"trials", "ask_next"} <= output.keys()
+    assert {"trials", "ask_next", "hidden_closed", "other_conditions", "excluded_age_sex"} <= (
+        output.keys()
+    )
     trial = output["trials"][0]
     assert {
         "trial_id",

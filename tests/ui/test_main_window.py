@@ -137,7 +137,7 @@ def test_show_closed_checkbox_rematches(
     shown = window.results_panel.model.rowCount()
     hidden = window.report.hidden_closed
     assert window.results_panel.hidden_label.text() == (
-        f"{hidden} closed trial{'s' if hidden != 1 else ''} hidden" if hidden else ""
+        f"Not listed: {hidden} closed" if hidden else ""
     )
     generation = window._generation
     window.results_panel.show_closed_box.setChecked(True)

@@ -43,6 +43,7 @@ class ResultsPanel(QWidget):
     trial_selected = Signal(str)
     selection_cleared = Signal()
     include_closed_changed = Signal(bool)
+    all_conditions_changed = Signal(bool)
     ask_next_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -64,6 +65,12 @@ class ResultsPanel(QWidget):
             "Include trials that are completed, terminated, withdrawn or otherwise not recruiting"
         )
         self.show_closed_box.toggled.connect(self._on_show_closed_box_toggled)
+        self.all_conditions_box = QCheckBox("&Other conditions too")
+        self.all_conditions_box.setToolTip(
+            "Also evaluate trials about none of the patient's diagnoses, and list trials whose "
+            "registry age or sex limits rule the patient out"
+        )
+        self.all_conditions_box.toggled.connect(self._on_all_conditions_box_toggled)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -106,6 +113,7 @@ class ResultsPanel(QWidget):
         bar.addSpacing(12)
         bar.addWidget(self.hidden_label)
         bar.addWidget(self.show_closed_box)
+        bar.addWidget(self.all_conditions_box)
 
         self.ask_next_box = ask_next_box = QWidget()
         ask_layout = QVBoxLayout(ask_next_box)
@@ -130,6 +138,10 @@ class ResultsPanel(QWidget):
     @property
     def include_closed(self) -> bool:
         return self.show_closed_box.isChecked()
+
+    @property
+    def all_conditions(self) -> bool:
+        return self.all_conditions_box.isChecked()
 
     def selected_trial_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -166,17 +178,34 @@ class ResultsPanel(QWidget):
         self.summary_label.setText(
             f"{count} trial{'s' if count != 1 else ''}, {promising} not ruled out"
         )
+        # Nothing is left out silently: every trial not listed is counted, with the reason.
+        left_out = []
         hidden = report.hidden_closed
         if hidden and not self.include_closed:
-            self.hidden_label.setText(f"{hidden} closed trial{'s' if hidden != 1 else ''} hidden")
-        else:
-            self.hidden_label.setText("")
+            left_out.append(f"{hidden} closed")
+        if report.other_conditions:
+            left_out.append(f"{report.other_conditions} for other conditions")
+        if report.excluded_age_sex:
+            left_out.append(f"{report.excluded_age_sex} excluded by age/sex")
+        if report.problems:
+            left_out.append(f"⚠ {len(report.problems)} could not be evaluated")
+        self.hidden_label.setText(("Not listed: " + ", ".join(left_out)) if left_out else "")
+        self.hidden_label.setToolTip(
+            "\n".join(
+                f"{problem.trial_id} ({problem.title or 'no title'}): {problem.problem}"
+                for problem in report.problems
+            )
+        )
         if selected is None or not self.select_trial(selected):
             self.selection_cleared.emit()
 
     @Slot(bool)
     def _on_show_closed_box_toggled(self, checked: bool) -> None:
         self.include_closed_changed.emit(checked)
+
+    @Slot(bool)
+    def _on_all_conditions_box_toggled(self, checked: bool) -> None:
+        self.all_conditions_changed.emit(checked)
 
     @Slot(QItemSelection, QItemSelection)
     def _on_table_selection_changed(self, _selected: QItemSelection, _old: QItemSelection) -> None:

@@ -61,7 +61,7 @@ class ResultRow:
 
     @classmethod
     def from_match(cls, match: TrialMatch) -> ResultRow:
-        summary = match.detail.summary
+        summary = match.summary
         counts = match.evaluation.counts
         if match.nearest_site is None:
             nearest = "no recruiting site listed"

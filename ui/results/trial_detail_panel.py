@@ -96,7 +96,7 @@ class TrialDetailPanel(QTabWidget):
 
     @property
     def shown_trial_id(self) -> str | None:
-        return None if self._match is None else self._match.detail.summary.trial_id
+        return None if self._match is None else self._match.summary.trial_id
 
     def clear_trial(self) -> None:
         self._match = None
@@ -108,7 +108,7 @@ class TrialDetailPanel(QTabWidget):
 
     def show_trial(self, match: TrialMatch, origin: tuple[float, float] | None) -> None:
         """Show ``match``; ``origin`` is the clinic's location for site distances (None: unset)."""
-        keep_scroll = self.shown_trial_id == match.detail.summary.trial_id
+        keep_scroll = self.shown_trial_id == match.summary.trial_id
         position = self.criteria_view.verticalScrollBar().value()
         self._match = match
         self.criteria_view.setHtml(criteria_html(match))
