@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -225,3 +226,58 @@ def test_two_processes_writing_at_once(postgres_database: OpenedDatabase, tmp_pa
     with postgres_database.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM trials").scalar() == 200
     assert len(list_referrals(postgres_database.session_factory)) == 60
+
+
+def test_killing_an_import_leaves_the_old_or_the_new_database(
+    postgres_database: OpenedDatabase, tmp_path: Path
+) -> None:
+    url = postgres_database.engine.url.render_as_string(hide_password=False)
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps([_study(number) for number in range(5)]), encoding="utf-8")
+    import_files(postgres_database.session_factory, [seed])
+    big = tmp_path / "big.json"
+    big.write_text(
+        json.dumps([_study(number) for number in range(100, 100 + 3000)]), encoding="utf-8"
+    )
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                from pathlib import Path
+                from models.operations import open_database, import_files
+                opened = open_database({url!r}, bundled_files=())
+                import_files(opened.session_factory, [Path({str(big)!r})])
+                print("finished")
+                """
+            ),
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # The import's one transaction holds a row-exclusive lock on trials while it writes: kill
+    # the process then, in the middle of it.
+    writing = sa.text(
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON l.relation = c.oid "
+        "WHERE c.relname = 'trials' AND l.mode = 'RowExclusiveLock' "
+        "AND l.pid <> pg_backend_pid()"
+    )
+    with postgres_database.engine.connect() as connection:
+        while child.poll() is None and not connection.execute(writing).scalar():
+            connection.rollback()
+    child.send_signal(signal.SIGKILL)
+    child.communicate()
+
+    assert child.returncode == -signal.SIGKILL, "the import finished before it could be killed"
+    with postgres_database.engine.connect() as connection:
+        count = connection.exec_driver_sql("SELECT count(*) FROM trials").scalar()
+        orphans = connection.exec_driver_sql(
+            "SELECT count(*) FROM trial_conditions "
+            "WHERE trial_id NOT IN (SELECT trial_id FROM trials)"
+        ).scalar()
+    assert count == 5
+    assert orphans == 0
