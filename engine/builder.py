@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from engine.derived import (
     CurrentGlucocorticoid,
+    age_in_months_on,
     age_on,
     bilag_counts,
     derive_crcl,
@@ -198,6 +199,19 @@ def _patient_facts(
             "patient.birth_date",
             inputs=(f"birth date {patient.birth_date}", f"screening date {screening}"),
         )
+        for name, amount, unit in (
+            ("age_months", age_in_months_on(patient.birth_date, screening), "mo"),
+            ("age_days", (screening - patient.birth_date).days, "d"),
+        ):
+            values[name] = FactValue(
+                name,
+                float(amount),
+                unit,
+                screening,
+                f"born {patient.birth_date}",
+                "patient.birth_date",
+                inputs=(f"birth date {patient.birth_date}", f"screening date {screening}"),
+            )
     if patient.sex is not None:
         values["sex"] = FactValue("sex", patient.sex, "", None, patient.sex, "patient.sex")
     for name, measure, source in (

@@ -33,6 +33,16 @@ def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - (0 if had_birthday else 1)
 
 
+def age_in_months_on(birth: date, on: date) -> int:
+    """Completed months of age on ``on``.
+
+    As with years (a 29 February birthday is reached on 1 March), a month is completed on the
+    same day of the month, or on the 1st of the month after when that day does not exist.
+    """
+    months = (on.year - birth.year) * 12 + (on.month - birth.month)
+    return months - 1 if on.day < birth.day else months
+
+
 def cockcroft_gault(age: float, weight_kg: float, creatinine_umol_l: float, female: bool) -> float:
     """Creatinine clearance in mL/min (not normalised to body surface)."""
     creatinine_mg_dl = creatinine_umol_l / CREATININE_MG_DL_TO_UMOL_L

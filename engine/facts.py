@@ -88,6 +88,10 @@ def _event(name: str, label: str, group: str = HISTORY) -> FactSpec:
 _SPECS: list[FactSpec] = [
     # Patient
     _number("age_years", "Age", "a", PATIENT, max_age=None),
+    # Completed years cannot decide a limit in months or days ("6 Months", "28 Days"): a child
+    # of 6 months and 20 days is 0 years old. These give the exact completed months and days.
+    _number("age_months", "Age in completed months", "mo", PATIENT, max_age=None),
+    _number("age_days", "Age in days", "d", PATIENT, max_age=None),
     FactSpec("sex", FactKind.ENUM, "Sex", group=PATIENT, allowed=("female", "male")),
     _number("weight_kg", "Body weight", "kg", PATIENT, max_age=180),
     _number("height_cm", "Height", "cm", PATIENT, max_age=365),

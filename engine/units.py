@@ -53,6 +53,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "[in_i]": ("in", "inch", "inches", "[in_i]"),
     "a": ("a", "y", "yr", "yrs", "year", "years"),
     "mo": ("mo", "month", "months"),
+    "d": ("d", "day", "days"),
     "{score}": ("{score}", "score", "points", "point", ""),
     "{count}": ("{count}", "count", "joints", ""),
     "mL/min": ("mL/min",),
@@ -75,6 +76,7 @@ _DISPLAY: dict[str, str] = {
     "[in_i]": "in",
     "a": "years",
     "mo": "months",
+    "d": "days",
     "{score}": "",
     "{count}": "",
     "mL/min/{1.73_m2}": "mL/min/1.73 m²",
@@ -139,7 +141,11 @@ _ENZYME = (("U/L", 1.0), ("ukat/L", 60.0))
 _PERCENT = (("%", 1.0), ("{fraction}", 100.0))
 
 _UNITS: dict[str, FactUnits] = {
-    "age_years": FactUnits("a", (("a", 1.0), ("mo", 1 / 12)), (0, 130)),
+    # Age is counted in completed units, so a threshold cannot be converted between them
+    # (6 months is not 0.5 completed years): each age fact takes only its own unit.
+    "age_years": FactUnits("a", (("a", 1.0),), (0, 130)),
+    "age_months": FactUnits("mo", (("mo", 1.0),), (0, 130 * 12)),
+    "age_days": FactUnits("d", (("d", 1.0),), (0, 130 * 366)),
     "weight_kg": FactUnits(
         "kg", (("kg", 1.0), ("[lb_av]", 0.45359237), ("g", 0.001)), (0.3, 400), (2, 250)
     ),

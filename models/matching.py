@@ -7,6 +7,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 
 from engine.ask_next import AskItem, ask_next
 from engine.criteria import TrialCriteria
@@ -19,6 +20,7 @@ from engine.outcomes import CriterionStatus, TrialEvaluation
 from engine.profile import PatientProfile
 from engine.ranking import CLOSED_STATUSES, Site, rank_trials
 from engine.ranking import TrialSummary as RankingSummary
+from engine.registry_text import NO_AGE_LIMIT_TEXTS
 from engine.units import Settings
 from engine.vocabulary import CONDITIONS, condition_covers, normalise_term
 from models.criteria_library import CriteriaChoice, CriteriaLibrary, CriteriaSourceError
@@ -255,23 +257,50 @@ REGISTRY_CRITERION_PREFIX = "registry-"
 
 
 def _registry_age_rule(text: str, op: str) -> dict[str, object]:
-    """The structured age limit as a rule: exact for "N Years", a review part otherwise."""
+    """The structured age limit as a rule on the age fact counted in the limit's own unit.
+
+    Ages count completed units, so each unit has its fact: "18 Years" → completed years,
+    "6 Months" (or "1.5 Years") → completed months, "28 Days" → days, "2 Weeks" → days (a
+    maximum of 2 weeks lasts until the last day of the second completed week). Hours and
+    minutes, or text that is not "<number> <unit>", are left to the team.
+    """
     parts = text.split()
-    if len(parts) == 2 and parts[1].casefold() in {"year", "years"}:
-        try:
-            years = float(parts[0])
-        except ValueError:
-            years = None
-        if years is not None:
-            return {"fact": "age_years", "op": op, "value": years, "unit": "a"}
-    # Age in completed years cannot decide "6 Months" or "28 Days": the team checks.
+    amount = _decimal_or_none(parts[0]) if len(parts) == 2 else None
+    unit = parts[1].casefold().rstrip("s") if len(parts) == 2 else ""
+    if amount is not None and amount >= 0:
+        if unit == "year" and amount == amount.to_integral_value():
+            return {"fact": "age_years", "op": op, "value": int(amount), "unit": "a"}
+        months = amount * 12 if unit == "year" else amount if unit == "month" else None
+        if months is not None and months == months.to_integral_value():
+            return {"fact": "age_months", "op": op, "value": int(months), "unit": "mo"}
+        if unit in {"week", "day"} and amount == amount.to_integral_value():
+            days_per_unit = 7 if unit == "week" else 1
+            days = int(amount) * days_per_unit
+            # A maximum in whole weeks or days includes the whole last unit.
+            limit = days + days_per_unit - 1 if op == "<=" else days
+            return {"fact": "age_days", "op": op, "value": limit, "unit": "d"}
     return {"review": f"Age limit {text} as given in the registry record"}
+
+
+def _no_age_limit(text: str | None) -> bool:
+    return text is None or text.strip().casefold() in NO_AGE_LIMIT_TEXTS
+
+
+def _decimal_or_none(text: str) -> Decimal | None:
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def _registry_criteria(
     trial_id: str, minimum_age: str | None, maximum_age: str | None, sex_text: str | None
 ) -> TrialCriteria | None:
     criteria: list[dict[str, object]] = []
+    # "N/A" is how the registry says there is no limit: no criterion, not a review item.
+    minimum_age = None if _no_age_limit(minimum_age) else minimum_age
+    maximum_age = None if _no_age_limit(maximum_age) else maximum_age
     if minimum_age:
         criteria.append(
             {
@@ -569,6 +598,9 @@ class Matcher:
             all_conditions,
             facts.screening_date,
             facts.get("age_years"),
+            # Registry limits in months or days read these; with the screening date, the age
+            # in days fixes the completed months too.
+            facts.get("age_days"),
             facts.get("sex"),
         )
         if catalog.prefilter is not None and catalog.prefilter[0] == key:

@@ -9,13 +9,18 @@ from typing import Any
 import pytest
 
 from engine.derived import (
+    age_in_months_on,
     age_on,
     bedside_schwartz,
     bilag_counts,
     ckd_epi_2021,
     cockcroft_gault,
 )
-from engine.facts import Facts
+from engine.errors import CriteriaError
+from engine.evaluator import evaluate_trial
+from engine.facts import Facts, build_facts
+from engine.loader import load_criteria
+from engine.profile import profile_from_dict
 from engine.units import Settings
 
 
@@ -30,6 +35,79 @@ from engine.units import Settings
 )
 def test_age_in_completed_years(birth: date, on: date, age: int) -> None:
     assert age_on(birth, on) == age
+
+
+@pytest.mark.parametrize(
+    ("birth", "on", "months"),
+    [
+        (date(2026, 5, 1), date(2026, 11, 23), 6),  # 6 months 22 days: 0 completed years
+        (date(2026, 5, 24), date(2026, 11, 23), 5),
+        (date(2025, 1, 10), date(2026, 11, 23), 22),
+        (date(2026, 1, 31), date(2026, 2, 28), 0),  # no 31 February: completed on 1 March
+        (date(2026, 1, 31), date(2026, 3, 1), 1),
+        (date(2026, 11, 23), date(2026, 11, 23), 0),
+    ],
+)
+def test_age_in_completed_months(birth: date, on: date, months: int) -> None:
+    assert age_in_months_on(birth, on) == months
+
+
+def test_age_limits_in_months_are_decided_in_completed_months() -> None:
+    criteria = load_criteria(
+        {
+            "format": "trialmatch-criteria/1",
+            "trial_id": "NCT09100001",
+            "source": "curated",
+            "criteria": [
+                {
+                    "id": "min",
+                    "kind": "inclusion",
+                    "text": "Aged 6 months or older",
+                    "rule": {"fact": "age_months", "op": ">=", "value": 6, "unit": "mo"},
+                },
+                {
+                    "id": "max",
+                    "kind": "inclusion",
+                    "text": "Aged 18 months or younger",
+                    "rule": {"fact": "age_months", "op": "<=", "value": 18, "unit": "months"},
+                },
+            ],
+        }
+    )
+    screening = date(2026, 11, 23)
+
+    def statuses(birth_date: str) -> dict[str, str]:
+        profile = profile_from_dict(
+            {"format": "trialmatch-patient/1", "patient": {"birth_date": birth_date}},
+            today=screening,
+        )
+        evaluation = evaluate_trial(criteria, build_facts(profile, screening, Settings()))
+        return {r.criterion_id: r.status.value for r in evaluation.criteria}
+
+    assert statuses("2026-05-01") == {"min": "satisfied", "max": "satisfied"}
+    assert statuses("2025-01-10") == {"min": "satisfied", "max": "violated"}
+    assert statuses("2026-05-24") == {"min": "violated", "max": "satisfied"}
+
+
+def test_an_age_in_months_cannot_be_written_against_completed_years() -> None:
+    # 6 months is not 0.5 completed years: a child of 6 months and 20 days is 0 years old, so
+    # the conversion would rule them out. The loader refuses the rule instead.
+    with pytest.raises(CriteriaError, match="age_years"):
+        load_criteria(
+            {
+                "format": "trialmatch-criteria/1",
+                "trial_id": "NCT09100002",
+                "source": "curated",
+                "criteria": [
+                    {
+                        "id": "min",
+                        "kind": "inclusion",
+                        "text": "Aged 6 months or older",
+                        "rule": {"fact": "age_years", "op": ">=", "value": 6, "unit": "mo"},
+                    }
+                ],
+            }
+        )
 
 
 @pytest.mark.parametrize(

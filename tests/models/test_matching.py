@@ -114,23 +114,55 @@ def test_registry_age_and_sex_apply_to_a_trial_without_curated_rules(
     assert item.evaluation.verdict.value == "not_eligible"
 
 
-def test_registry_ages_in_months_are_left_to_the_team(
+def test_registry_ages_in_months_weeks_and_days_are_decided_in_those_units(
     session_factory: SessionFactory, tmp_path: Path
 ) -> None:
-    path = tmp_path / "study.json"
-    path.write_text(json.dumps(_study("NCT09000002", "", minimumAge="6 Months")), "utf-8")
-    import_files(session_factory, [path])
+    # A paediatric record: completed years cannot tell whether a baby of 6 months and 22 days
+    # is "6 Months" old, so each limit is read on the age counted in its own unit.
+    for nct_id, eligibility in (
+        ("NCT09000002", {"minimumAge": "6 Months", "maximumAge": "17 Years"}),
+        ("NCT09000003", {"minimumAge": "7 Months"}),
+        ("NCT09000004", {"maximumAge": "2 Weeks"}),
+        ("NCT09000005", {"minimumAge": "N/A", "maximumAge": "1.5 Years"}),
+    ):
+        path = tmp_path / f"{nct_id}.json"
+        path.write_text(json.dumps(_study(nct_id, "", **eligibility)), "utf-8")
+        assert not import_files(session_factory, [path]).failed
     detail = get_trial(session_factory, "NCT09000002")
     assert detail is not None
     criteria = registry_criteria("NCT09000002", detail)
     assert criteria is not None
-    (criterion,) = criteria.criteria
-    assert criterion.text == "Minimum age: 6 Months (registry record)"
-    report = match_patient(
-        session_factory, profile_from_dict(_adult_male(), today=SCREENING), screening_date=SCREENING
+    assert criteria.criteria[0].text == "Minimum age: 6 Months (registry record)"
+
+    baby = profile_from_dict(
+        {"format": "trialmatch-patient/1", "patient": {"birth_date": "2026-05-01"}},
+        today=SCREENING,
     )
-    statuses = {r.criterion_id: r.status.value for r in report.trials[0].evaluation.criteria}
-    assert statuses["registry-minimum-age"] == "review"
+    report = match_patient(session_factory, baby, screening_date=SCREENING, all_conditions=True)
+    statuses = {
+        item.trial_id: {
+            r.criterion_id: r.status.value
+            for r in item.evaluation.criteria
+            if r.criterion_id.startswith("registry-")
+        }
+        for item in report.trials
+    }
+    assert statuses["NCT09000002"] == {
+        "registry-minimum-age": "satisfied",
+        "registry-maximum-age": "satisfied",
+    }
+    assert statuses["NCT09000003"] == {"registry-minimum-age": "violated"}
+    # 206 days old is past the last day of a 2-week limit (day 20).
+    assert statuses["NCT09000004"] == {"registry-maximum-age": "violated"}
+    # "N/A" is no limit (no criterion); 1.5 years is 18 completed months.
+    assert statuses["NCT09000005"] == {"registry-maximum-age": "satisfied"}
+
+    adult = profile_from_dict(_adult_male(), today=SCREENING)
+    report = match_patient(session_factory, adult, screening_date=SCREENING, all_conditions=True)
+    verdicts = {item.trial_id: item.evaluation.verdict.value for item in report.trials}
+    assert verdicts["NCT09000003"] != "not_eligible"
+    assert verdicts["NCT09000004"] == "not_eligible"
+    assert verdicts["NCT09000005"] == "not_eligible"
 
 
 def test_a_reviewed_set_replaces_the_parsed_rules_and_the_matcher_notices(

@@ -519,6 +519,8 @@ class ProfilePanel(QWidget):
     def _widget_for_fact(self, fact: str) -> QWidget | None:
         simple: dict[str, QWidget] = {
             "age_years": self.birth_date_edit,
+            "age_months": self.birth_date_edit,
+            "age_days": self.birth_date_edit,
             "sex": self.sex_combo,
             "weight_kg": self.weight_edit,
             "height_cm": self.height_edit,
