@@ -21,6 +21,9 @@ _SECTION = re.compile(
     r"(?:\s+(?:for|in)\s+([^:]{1,60}?))?\s*(?:include|are)?\s*:?\s*$",
     re.IGNORECASE,
 )
+# Markdown emphasis or heading marks around a heading line ("**Exclusion Criteria:**",
+# "### Inclusion criteria", "__Inclusion Criteria__"), which some records carry.
+_HEADING_MARKUP = re.compile(r"^(?:[*_#]+\s*)+|(?:\s*[*_]+)+$")
 _COHORT_PHRASE = re.compile(
     r"\b(?:patients|subjects|participants|those|individuals)\s+with\s+(.{2,80}?)\s+"
     r"(?:must|will|were|are|should|also|need|shall)\b.*\bfollowing\b",
@@ -174,7 +177,8 @@ def split_criteria(text: str) -> SplitResult:
     for index, line in enumerate(lines):
         body = line.body.strip()
         following = lines[index + 1] if index + 1 < len(lines) else None
-        section = _SECTION.fullmatch(body) if line.label is None and len(body) < 120 else None
+        heading = _HEADING_MARKUP.sub("", body)
+        section = _SECTION.fullmatch(heading) if line.label is None and len(heading) < 120 else None
         if section is not None:
             kind = INCLUSION if section.group(1).casefold() == INCLUSION else EXCLUSION
             section_known = True

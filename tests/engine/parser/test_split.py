@@ -82,6 +82,32 @@ def test_heading_variants(heading, kind):
 
 
 @pytest.mark.parametrize(
+    ("inclusion_heading", "exclusion_heading"),
+    [
+        ("**Inclusion Criteria:**", "**Exclusion Criteria:**"),
+        ("### Inclusion criteria", "### Exclusion criteria"),
+        ("__Inclusion Criteria__", "__Exclusion Criteria__"),
+    ],
+)
+def test_markdown_emphasised_headings_still_open_their_section(
+    inclusion_heading, exclusion_heading
+):
+    # A bold exclusion heading used to be read as an inclusion item, and the "- " exclusion
+    # below it as its continuation: a recent rituximab course never ruled the patient out.
+    text = (
+        f"{inclusion_heading}\n\n1. Platelets >= 100 x 10^9/L\n\n"
+        f"{exclusion_heading}\n\n- Prior rituximab within 12 weeks\n"
+    )
+    criteria = _criteria(text)
+    assert [(c["kind"], c["text"]) for c in criteria] == [
+        ("inclusion", "1. Platelets >= 100 x 10^9/L"),
+        ("exclusion", "Prior rituximab within 12 weeks"),
+    ]
+    assert criteria[1]["rule"]["fact"] == "treatment.rituximab"
+    assert criteria[1]["rule"]["op"] == "within"
+
+
+@pytest.mark.parametrize(
     "marker", ["* ", "- ", "• ", "‣ ", "⁃ ", "∙ ", "1. ", "1) ", "(1) ", "A. "]
 )
 def test_bullet_and_numbering_styles(marker):
