@@ -470,7 +470,30 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
         # define only one of the alternatives; the others are for the study team.
         rule = {"any": [rule, *(_review(lead) for lead in alternative_leads)]}
     leaves, reviews = _count(rule)
+    if reviews == 0 and _fact_names(rule) <= _PREGNANCY_FACTS:
+        # "Pregnancy", "Pregnant or breastfeeding women": only a woman can be pregnant or
+        # breastfeed, so the criterion concerns women (as the curated rules write it); a man
+        # gets "not applicable" instead of an unanswerable question.
+        return Reading(rule, leaves, reviews, _female_only())
     return Reading(rule, leaves, reviews)
+
+
+_PREGNANCY_FACTS = frozenset({"pregnant", "lactating", "pregnancy_test_positive"})
+
+
+def _female_only() -> Rule:
+    return {"fact": "sex", "op": "in", "value": ["female"]}
+
+
+def _fact_names(rule: Rule) -> set[str]:
+    if "fact" in rule:
+        return {str(rule["fact"])}
+    if "not" in rule:
+        return _fact_names(rule["not"])
+    names: set[str] = set()
+    for child in rule.get("all") or rule.get("any") or []:
+        names |= _fact_names(child)
+    return names
 
 
 _ALTERNATIVE_LEAD = re.compile(r"(?<![\w-])(?:or|and/or|either)(?![\w-])", re.IGNORECASE)

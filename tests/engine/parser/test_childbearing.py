@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
-from engine import load_criteria
+from engine import Settings, build_facts, evaluate_trial, load_criteria, profile_from_dict
 from engine.parser import parse_criteria_text
 
 APPLIES = {
@@ -120,3 +121,32 @@ def test_other_childbearing_wording_gets_no_applies_if(item, kind):
     assert "applies_if" not in criterion
     assert "contraception_agreed" not in str(criterion["rule"])
     assert "'is_false'" not in str(criterion["rule"])
+
+
+@pytest.mark.parametrize(
+    "item", ["Pregnancy", "Pregnant or breastfeeding women", "Lactating or nursing"]
+)
+def test_a_pregnancy_exclusion_concerns_women_and_is_not_applicable_to_a_man(item):
+    # Before, a 70-year-old man was "potentially eligible" with "Currently pregnant" unknown
+    # and asked whether he was pregnant.
+    criterion = criterion_of(item, "exclusion")
+    assert criterion["applies_if"] == {"fact": "sex", "op": "in", "value": ["female"]}
+    criteria = load_criteria(
+        {"format": "trialmatch-criteria/1", "trial_id": "T", "source": "automatic",
+         "criteria": [criterion]}
+    )  # fmt: skip
+    screening = date(2026, 11, 23)
+
+    def status(patient: dict[str, Any]) -> str:
+        profile = profile_from_dict({"format": "trialmatch-patient/1", "patient": patient})
+        (result,) = evaluate_trial(criteria, build_facts(profile, screening, Settings())).criteria
+        return result.status.value
+
+    assert status({"birth_date": "1956-03-01", "sex": "male"}) == "not_applicable"
+    assert status({"birth_date": "1990-03-01", "sex": "female"}) == "unknown"
+    assert status({"birth_date": "1990-03-01"}) == "unknown"
+
+
+def test_a_pregnancy_exclusion_with_other_conditions_keeps_applying_to_everyone():
+    criterion = criterion_of("Pregnancy or active hepatitis B infection", "exclusion")
+    assert "applies_if" not in criterion
