@@ -90,6 +90,12 @@ def normalise_unit(text: str) -> str:
     unit = _SUPERSCRIPT_RUN.sub(lambda m: "^" + m.group(1).translate(_SUPERSCRIPTS), unit)
     unit = unit.replace("×", "x").replace(" ", "").replace("*", "^").replace("^^", "^")
     unit = re.sub(r"^x(?=10)", "", unit)
+    # Laboratory systems' spellings: "10E9/L" and "x10E3/uL" (powers of ten), "mcmol/L" and
+    # "K/mcL" (mc for micro), "gm/dL" (grams).
+    unit = re.sub(r"^(x?)10[eE](?=\d)", r"\g<1>10^", unit)
+    unit = re.sub(r"^x(?=10)", "", unit)
+    unit = re.sub(r"(?<![A-Za-z])mc(?=mol|g|L|l|kat|IU)", "u", unit)
+    unit = re.sub(r"(?<![A-Za-z])gm(?=/)", "g", unit)
     return unit.replace("/1.73m^2", "/1.73m2") if unit.startswith("mL/min/1.73") else unit
 
 

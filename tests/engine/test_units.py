@@ -57,7 +57,16 @@ from engine.units import (
         ("height_cm", 1.68, "m", 168.0),
         ("derived.egfr", 60, "mL/min/1.73 m²", 60.0),
         ("age_years", 18, "years", 18.0),
+        ("age_months", 6, "months", 6.0),
+        ("age_days", 28, "days", 28.0),
         ("score.sledai_2k", 6, "", 6.0),
+        # Spellings laboratory systems print (they were refused before).
+        ("lab.platelets", 150, "10E9/L", 150.0),
+        ("lab.platelets", 150, "x10E9/L", 150.0),
+        ("lab.wbc", 4.2, "x10E3/uL", 4.2),
+        ("lab.wbc", 4.2, "K/mcL", 4.2),
+        ("lab.creatinine", 80, "mcmol/L", 80.0),
+        ("lab.hemoglobin", 12, "gm/dL", 120.0),
     ],
 )
 def test_conversions(fact: str, value: float, unit: str, expected: float) -> None:
@@ -71,6 +80,9 @@ def test_conversions(fact: str, value: float, unit: str, expected: float) -> Non
         ("lab.hemoglobin", "×10⁹/L"),
         ("lab.hbv_dna", "copies/mL"),
         ("sex", "kg"),
+        # Completed months are not a fraction of completed years (6 months is not 0.5 years).
+        ("age_years", "months"),
+        ("age_months", "years"),
     ],
 )
 def test_unaccepted_units_raise(fact: str, unit: str) -> None:
