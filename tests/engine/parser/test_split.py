@@ -192,3 +192,30 @@ def test_leaf_spans_locate_each_leaf_in_the_escaped_input():
         "INR >1.5 times ULN": "INR \\>1.5 times ULN",
         "HIV antibody": "HIV antibody",
     }
+
+
+def test_html_criteria_are_read_as_their_lists_with_entities_decoded():
+    # The whole HTML text used to be one inclusion review item, the exclusions inside it.
+    text = (
+        "<p><b>Inclusion Criteria:</b></p><ul><li>Age &ge; 18 years</li>"
+        "<li>Platelets &ge; 100 x 10<sup>9</sup>/L</li></ul>"
+        '<p>Exclusion Criteria:</p><ul><li class="item">Pregnant &amp; lactating women</li>'
+        "<li>ANC <1.0 x 10^9/L</li></ul>"
+    )
+    criteria = _criteria(text)
+    assert [(c["kind"], c["text"]) for c in criteria] == [
+        ("inclusion", "Age ≥ 18 years"),
+        ("inclusion", "Platelets ≥ 100 x 10^9/L"),
+        ("exclusion", "Pregnant & lactating women"),
+        ("exclusion", "ANC <1.0 x 10^9/L"),
+    ]
+    assert criteria[1]["rule"]["unit"] == "10*9/L"
+    assert criteria[3]["rule"]["op"] == "<"
+    start, end = criteria[0]["span"]
+    assert text[start:end] == "Age &ge; 18 years"
+
+
+@pytest.mark.parametrize("line", ["Age <18 years or >65", "ANC <1.5 and p <0.05", "IgG <i.e. 5"])
+def test_a_less_than_sign_is_never_taken_for_an_html_tag(line):
+    (criterion,) = _criteria(f"Inclusion Criteria:\n\n* {line}\n")
+    assert criterion["text"] == line
