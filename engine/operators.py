@@ -349,8 +349,10 @@ def _within(
     start = window.start(screening)
     threshold = f"within {window.describe()} before {screening} (since {start})"
     undated: list[str] = []
+    after_screening: list[str] = []
     for source, treatment in events:
         if treatment.start is not None and treatment.start > screening:
+            after_screening.append(_describe(source, treatment))
             continue
         last_day = treatment.end
         if last_day is None and treatment.start is None:
@@ -381,8 +383,18 @@ def _within(
             threshold=threshold,
             missing_facts=(leaf.fact,),
         )
-    earlier = "; ".join(_describe(i, t) for i, t in events)
-    reason = f"Last {_spec(leaf).label}: {earlier}, before {start}" if earlier else none_recorded
+    label = _spec(leaf).label
+    earlier = "; ".join(
+        _describe(i, t) for i, t in events if t.start is None or t.start <= screening
+    )
+    parts = [f"Last {label}: {earlier}, before {start}"] if earlier else []
+    if after_screening:
+        # Given after the screening date: outside the window, and said so rather than
+        # reported as "before" it.
+        parts.append(
+            f"{'; '.join(after_screening)}: after the screening date {screening}, not counted"
+        )
+    reason = "; ".join(parts) if parts else none_recorded
     return _evidence(leaf, Truth.FALSE, reason, threshold=threshold)
 
 

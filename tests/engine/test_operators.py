@@ -264,6 +264,23 @@ def test_treatment_within(
     assert apply_operator(leaf(WITHIN_4_WEEKS), state).truth is expected
 
 
+def test_a_course_after_the_screening_date_is_not_described_as_before_the_window() -> None:
+    # It used to read "Last B-cell targeted therapy: rituximab (2026-12-01 ...), before
+    # 2026-10-26", a date it is not before.
+    course = (rx("rituximab", date(2026, 12, 1), date(2026, 12, 2)),)
+    state = facts(treatments=listed(course), treatments_complete=True)
+    evidence = apply_operator(leaf(WITHIN_4_WEEKS), state)
+    assert evidence.truth is Truth.FALSE
+    assert "before 2026-10-26" not in evidence.reason
+    assert evidence.reason.endswith("after the screening date 2026-11-23, not counted")
+    earlier = (rx("rituximab", date(2026, 1, 1), date(2026, 1, 2)), *course)
+    state = facts(treatments=listed(earlier), treatments_complete=True)
+    reason = apply_operator(leaf(WITHIN_4_WEEKS), state).reason
+    assert reason.startswith("Last ")
+    assert "2026-01-01" in reason.split(";")[0]
+    assert "2026-12-01" not in reason.split(";")[0]
+
+
 @pytest.mark.parametrize(
     ("treatments", "complete", "expected"),
     [
