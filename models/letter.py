@@ -57,6 +57,9 @@ ELIGIBILITY_STATEMENT = (
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _RECRUITING = "RECRUITING"
 AGE_FACT = "age_years"
+# The age facts in finer units; their evidence also carries the birth date it was computed from.
+AGE_IN_MONTHS_FACT = "age_months"
+AGE_IN_DAYS_FACT = "age_days"
 _PHASE_NUMBER = re.compile(r"(?<=[A-Za-z])(?=\d)")
 
 LetterRenderer = Callable[["ReferralLetter", BinaryIO], None]
@@ -523,8 +526,12 @@ def _evidence_line(evidence: Evidence, dates: _DateWriter) -> str:
         return evidence.reason
     if evidence.patient_value is None:
         value = NOT_RECORDED
-    elif evidence.fact == AGE_FACT and dates.relative:
-        # The evidence says how the age was computed ("born 1988-04-02"): a birth date.
+    elif evidence.fact == AGE_IN_MONTHS_FACT and dates.relative:
+        # Completed months, without the birth date the evidence was computed from.
+        value = evidence.patient_value
+    elif evidence.fact in (AGE_FACT, AGE_IN_DAYS_FACT) and dates.relative:
+        # The evidence says how the age was computed ("born 1988-04-02"): a birth date; an age
+        # in days with the letter's date would give it back too. Safe Harbor keeps the years.
         value = f"{dates.age} years" if dates.age else NOT_RECORDED
     else:
         value = evidence.patient_value

@@ -15,6 +15,7 @@ from typing import BinaryIO
 import pytest
 
 from engine.outcomes import Verdict
+from engine.profile import profile_from_dict
 from models.database import SessionFactory
 from models.letter import (
     DEIDENTIFIED_MARK,
@@ -123,6 +124,43 @@ def test_deidentified_letter_keeps_only_age_and_sex() -> None:
     assert "O'Brien" not in everything
     assert "1978" not in everything
     assert "diagnosed 2824 days (about 7.7 years) before screening" in letter.diagnoses[0]
+
+
+def test_deidentified_letter_gives_no_birth_date_through_ages_in_months_or_days() -> None:
+    # Registry limits in months and days read age_months and age_days, whose evidence records
+    # the birth date; the de-identified summary must show neither it nor a day-exact age.
+    profile = profile_from_dict(
+        {"format": "trialmatch-patient/1", "patient": {"birth_date": "2026-05-01", "sex": "male"}},
+        today=SCREENING_DATE,
+    )
+    criteria = {
+        "format": "trialmatch-criteria/1",
+        "trial_id": "NCT09200001",
+        "source": "curated",
+        "criteria": [
+            {
+                "id": "registry-minimum-age",
+                "kind": "inclusion",
+                "text": "Minimum age: 6 Months (registry record)",
+                "rule": {"fact": "age_months", "op": ">=", "value": 6, "unit": "mo"},
+            },
+            {
+                "id": "registry-maximum-age",
+                "kind": "inclusion",
+                "text": "Maximum age: 28 Days (registry record)",
+                "rule": {"fact": "age_days", "op": "<=", "value": 28, "unit": "d"},
+            },
+        ],
+    }
+    match = make_match(profile, make_detail("NCT09200001", "Infant study"), criteria)
+    letter = _build(make_report(profile, (match,)), trial_ids=["NCT09200001"], deidentified=True)
+    lines = [line for trial in letter.trials for c in trial.criteria for line in c.patient_data]
+    assert any(line.startswith("Age in completed months: 6 months;") for line in lines)
+    assert any(line.startswith("Age in days: 0 years;") for line in lines)
+    everything = repr(letter)
+    assert "2026-05-01" not in everything
+    assert "born" not in everything
+    assert "206 days" not in everything
 
 
 def test_deidentified_letter_leaves_out_free_text() -> None:
