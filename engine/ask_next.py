@@ -28,6 +28,10 @@ class AskItem:
     trial_ids: tuple[str, ...]
 
 
+# Every age fact is answered by the birth date: one question, asked as "Age".
+_ASKED_AS = {"age_months": "age_years", "age_days": "age_years"}
+
+
 def _label_and_group(fact: str) -> tuple[str, str]:
     spec = fact_spec(fact)
     if spec is None:
@@ -42,7 +46,7 @@ def ask_next(evaluations: Sequence[TrialEvaluation]) -> tuple[AskItem, ...]:
         if evaluation.verdict is Verdict.NOT_ELIGIBLE:
             continue
         # missing_facts already holds only the facts behind unknown criteria of open cohorts.
-        for fact in dict.fromkeys(evaluation.missing_facts):
+        for fact in dict.fromkeys(_ASKED_AS.get(f, f) for f in evaluation.missing_facts):
             trials_by_fact.setdefault(fact, []).append(evaluation.trial_id)
     items = []
     for fact, trial_ids in trials_by_fact.items():

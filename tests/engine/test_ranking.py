@@ -134,6 +134,17 @@ def test_ask_next_counts_open_trials_only() -> None:
     assert items[0].group == "infection"
 
 
+def test_ask_next_asks_for_the_age_once_whatever_unit_the_limits_use() -> None:
+    # A registry limit in months reads age_months, one in days age_days: all three are the
+    # birth date, asked for once as "Age".
+    evaluations = [
+        evaluation("A", Verdict.POTENTIALLY_ELIGIBLE, 2, ("age_years", "age_months")),
+        evaluation("B", Verdict.POTENTIALLY_ELIGIBLE, 1, ("age_days",)),
+    ]
+    (item,) = ask_next(evaluations)
+    assert (item.fact, item.label, item.trial_ids) == ("age_years", "Age", ("A", "B"))
+
+
 def test_describe_vocabulary_lists_facts_treatments_and_conditions() -> None:
     vocabulary = describe_vocabulary()
     facts = {f["name"]: f for f in vocabulary["facts"]}
