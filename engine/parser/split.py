@@ -96,10 +96,33 @@ class _Line:
     body: str
 
 
+# A one-line text such as "Inclusion criteria: Age >= 18 years. Exclusion criteria: Pregnancy."
+# holds its headings inline: a heading starts a new piece after a sentence end, and what
+# follows its colon is a piece of its own.
+_INLINE_HEADING = re.compile(
+    r"(?:(?<=[.;])|^)\s*(?=(?:key\s+)?(?:inclusion|exclusion)\s+criteria\s*:)", re.IGNORECASE
+)
+_HEADING_THEN_TEXT = re.compile(
+    r"(?:key\s+)?(?:inclusion|exclusion)\s+criteria\s*:(?=[ \t]*\S)", re.IGNORECASE
+)
+
+
+def _pieces(raw: str) -> list[str]:
+    """``raw`` (one line) cut before and after inline section headings; joined, the same."""
+    cuts = {m.end() for m in _INLINE_HEADING.finditer(raw) if 0 < m.end() < len(raw.rstrip())}
+    starts = sorted({0, *cuts})
+    for start in list(starts):
+        heading = _HEADING_THEN_TEXT.match(raw, start)
+        if heading is not None:
+            starts.append(heading.end())
+    starts = sorted(set(starts))
+    return [raw[a:b] for a, b in zip(starts, [*starts[1:], len(raw)], strict=True)]
+
+
 def _lines(text: str) -> list[_Line]:
     lines: list[_Line] = []
     position = 0
-    for raw in text.splitlines(keepends=True):
+    for raw in (piece for line in text.splitlines(keepends=True) for piece in _pieces(line)):
         line_start = position
         position += len(raw)
         content = raw.rstrip()

@@ -219,3 +219,28 @@ def test_html_criteria_are_read_as_their_lists_with_entities_decoded():
 def test_a_less_than_sign_is_never_taken_for_an_html_tag(line):
     (criterion,) = _criteria(f"Inclusion Criteria:\n\n* {line}\n")
     assert criterion["text"] == line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Inclusion criteria: Age >= 18 years. Exclusion criteria: Pregnancy.",
+        "Inclusion criteria: Age >= 18 years; Exclusion criteria: Pregnancy",
+    ],
+)
+def test_one_line_text_with_inline_headings_splits_into_its_sections(text):
+    # The whole line used to be one inclusion review item, its exclusion hidden inside it.
+    criteria = _criteria(text)
+    assert [(c["kind"], c["rule"]["fact"]) for c in criteria] == [
+        ("inclusion", "age_years"),
+        ("exclusion", "pregnant"),
+    ]
+    start, end = criteria[1]["span"]
+    assert text[start:end].startswith("Pregnancy")
+
+
+def test_exclusion_criteria_named_inside_a_sentence_is_not_a_heading():
+    text = "Inclusion Criteria:\n\n* Not meeting any exclusion criteria: see the protocol\n"
+    (criterion,) = _criteria(text)
+    assert criterion["kind"] == "inclusion"
+    assert criterion["text"] == "Not meeting any exclusion criteria: see the protocol"
