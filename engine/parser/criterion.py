@@ -32,7 +32,7 @@ _SUB_BULLET = re.compile(r"\s*(?:[*•‣⁃∙◦▪·\-–]|o(?=\s))\s*")
 _TOP_LEVEL_OR = re.compile(r",?\s+(?:or|and/or)\s+(?!without\b)", re.IGNORECASE)
 _ABBREVIATION_END = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bNo|\bapprox|\b[A-Z])$")
 _NOTE = re.compile(r"\s*note\s*:", re.IGNORECASE)
-_ITEM_LABEL = re.compile(r"\s*(?:\(\d{1,2}\)|\d{1,2}[.)]|[A-Za-z][.)])\s+")
+_ITEM_LABEL = re.compile(r"\s*(?:(?:\(\d{1,2}\)|\d{1,2}[.)]|[A-Za-z][.)])\s+|\d{1,2}[.)](?=[A-Z]))")
 # Inline sub-items: "1) Bone marrow ... A. Neutrophil ... B. Hemoglobin".
 _INLINE_ITEM = re.compile(r"(?<=[\s:;])(?:\d{1,2}\)|\(\d{1,2}\)|[A-H]\.)(?=\s)")
 _LEADING_OR = re.compile(r"^\s*(?:or|and/or)\s+", re.IGNORECASE)

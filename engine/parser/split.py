@@ -13,7 +13,10 @@ EXCLUSION = "exclusion"
 # Bullet glyphs seen in registry text and in pages that render it.
 _BULLET = re.compile(r"[*\-•‣⁃∙◦▪·●○■□➢►–—]\s*|o\s+(?=\S)")
 # "1." "1)" "(1)" "A." "a)" "i." — followed by white space so "1.0×10^9" is never a number label.
-_NUMBERING = re.compile(r"(?:\((\d{1,2}|[A-Za-z])\)|(\d{1,2})[.)]|([A-Za-z])[.)])(?=\s)\s*")
+# "1.Age ≥ 18" (no space, a capital after the number) is numbered too.
+_NUMBERING = re.compile(
+    r"(?:\((\d{1,2}|[A-Za-z])\)|(\d{1,2})[.)]|([A-Za-z])[.)])(?=\s)\s*|(\d{1,2})[.)](?=[A-Z])"
+)
 _SECTION = re.compile(
     r"(?:(?:key|main|general|common|additional|specific|disease[-\s]specific|major|other|"
     r"study|patient|participant)\s+)*"

@@ -244,3 +244,19 @@ def test_exclusion_criteria_named_inside_a_sentence_is_not_a_heading():
     (criterion,) = _criteria(text)
     assert criterion["kind"] == "inclusion"
     assert criterion["text"] == "Not meeting any exclusion criteria: see the protocol"
+
+
+def test_numbers_written_against_their_item_still_number_it():
+    text = (
+        "INCLUSION CRITERIA\n1.Age >= 18 years\n2.Hemoglobin >= 9 g/dL\n"
+        "EXCLUSION CRITERIA\n1.Pregnancy"
+    )
+    criteria = _criteria(text)
+    assert [(c["kind"], c["rule"]["fact"]) for c in criteria] == [
+        ("inclusion", "age_years"),
+        ("inclusion", "lab.hemoglobin"),
+        ("exclusion", "pregnant"),
+    ]
+    # A decimal is never a label: "1.5" stays the value.
+    (criterion,) = _criteria("Inclusion Criteria:\n\n* ANC >= 1.5 x 10^9/L\n")
+    assert criterion["rule"]["value"] == 1.5
