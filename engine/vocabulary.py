@@ -434,7 +434,13 @@ _DRUGS: tuple[Drug, ...] = (
         ("tripterygium wilfordii", "雷公藤"),
     ),
     # B-cell targeted biologics.
-    Drug("rituximab", "Rituximab", ("anti_cd20",), ("RTX", "rituxan", "mabthera")),
+    Drug(
+        "rituximab",
+        "Rituximab",
+        ("anti_cd20",),
+        # Biosimilars are rituximab for every criterion that names it.
+        ("RTX", "rituxan", "mabthera", "truxima", "ruxience", "riabni", "rixathon"),
+    ),
     Drug("obinutuzumab", "Obinutuzumab", ("anti_cd20",), ("gazyva",)),
     Drug("ocrelizumab", "Ocrelizumab", ("anti_cd20",), ("ocrevus",)),
     Drug("ofatumumab", "Ofatumumab", ("anti_cd20",), ("kesimpta", "arzerra")),
@@ -502,13 +508,23 @@ _DRUGS: tuple[Drug, ...] = (
         ("vaccine",),
         ("vaccine", "vaccination", "influenza vaccine", "covid-19 vaccine"),
     ),
-    Drug("mmr_vaccine", "MMR vaccine (live)", ("live_vaccine",), ("MMR",)),
-    Drug("varicella_vaccine", "Varicella vaccine (live)", ("live_vaccine",), ("varicella",)),
+    Drug(
+        "mmr_vaccine",
+        "MMR vaccine (live)",
+        ("live_vaccine",),
+        ("MMR", "MMR vaccine", "measles mumps rubella vaccine", "MMRV"),
+    ),
+    Drug(
+        "varicella_vaccine",
+        "Varicella vaccine (live)",
+        ("live_vaccine",),
+        ("varicella", "varicella vaccine", "chickenpox vaccine"),
+    ),
     Drug(
         "yellow_fever_vaccine", "Yellow fever vaccine (live)", ("live_vaccine",), ("yellow fever",)
     ),
     Drug("live_zoster_vaccine", "Live zoster vaccine (Zostavax)", ("live_vaccine",), ("zostavax",)),
-    Drug("bcg_vaccine", "BCG vaccine (live)", ("live_vaccine",), ("BCG",)),
+    Drug("bcg_vaccine", "BCG vaccine (live)", ("live_vaccine",), ("BCG", "BCG vaccine")),
     Drug(
         "oral_typhoid_vaccine",
         "Oral typhoid vaccine (live, Ty21a)",

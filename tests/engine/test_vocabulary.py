@@ -164,3 +164,20 @@ def test_lookups_and_labels() -> None:
     assert spec.label == "B-cell targeted therapy"
     assert fact_spec("treatment.unknown") is None
     assert fact_spec("nothing") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "drug_id"),
+    [
+        ("MMR vaccine", "mmr_vaccine"),
+        ("measles mumps rubella vaccine", "mmr_vaccine"),
+        ("varicella vaccine", "varicella_vaccine"),
+        ("BCG vaccine", "bcg_vaccine"),
+        ("Truxima", "rituximab"),
+        ("Ruxience", "rituximab"),
+    ],
+)
+def test_common_vaccine_names_and_rituximab_biosimilars_are_known(typed: str, drug_id: str) -> None:
+    drug = find_drug(typed)
+    assert drug is not None
+    assert drug.id == drug_id
