@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from typing_extensions import override
 
 from engine.facts import fact_spec
 from engine.fhir import ImportedValue, Source
 from engine.vocabulary import condition_label
+from ui.row_table_model import RowTableModel
 
 COLUMN_HEADERS = ("Field", "Value", "Source", "Code", "Date")
 
@@ -79,65 +80,23 @@ class FhirValueRow:
         )
 
 
-class FhirValueTableModel(QAbstractTableModel):
+class FhirValueTableModel(RowTableModel[FhirValueRow]):
     """Thin adapter over a list of ``FhirValueRow``."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[FhirValueRow] = []
-
-    def set_rows(self, rows: Sequence[FhirValueRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+    headers = COLUMN_HEADERS
 
     def set_values(self, values: Sequence[ImportedValue]) -> None:
         self.set_rows([FhirValueRow.of(value) for value in values])
-
-    def row_at(self, row: int) -> FhirValueRow:
-        return self._rows[row]
 
     @staticmethod
     def _cell(row: FhirValueRow, column: int) -> str:
         return (row.label, row.value, row.resource, row.code, row.date)[column]
 
-    # Qt interface
-
     @override
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    @override
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMN_HEADERS)
-
-    @override
-    def data(
-        self,
-        index: QModelIndex | QPersistentModelIndex,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
+    def cell_data(self, row: FhirValueRow, column: int, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._cell(row, index.column())
+            return self._cell(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             # The entry in the export, so the physician can find it in the EHR's file.
             return f"{row.field} from {row.resource} [{row.location}]"
-        return None
-
-    @override
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(COLUMN_HEADERS)
-        ):
-            return COLUMN_HEADERS[section]
         return None

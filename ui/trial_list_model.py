@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from typing_extensions import override
 
 from models.operations import TrialSummary
+from ui.row_table_model import RowTableModel
 
 UNTITLED = "(the record has no title)"
 NOT_GIVEN = "not given"
@@ -70,20 +70,10 @@ class TrialRow:
 COLUMN_HEADERS = ("Title", "Status", "Phase", "Conditions", "Sites")
 
 
-class TrialListModel(QAbstractTableModel):
+class TrialListModel(RowTableModel[TrialRow]):
     """Thin adapter over a list of ``TrialRow``."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[TrialRow] = []
-
-    def set_rows(self, rows: Sequence[TrialRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> TrialRow:
-        return self._rows[row]
+    headers = COLUMN_HEADERS
 
     def _cell(self, row: TrialRow, column: int) -> str | int:
         values: tuple[str | int, ...] = (
@@ -95,44 +85,12 @@ class TrialListModel(QAbstractTableModel):
         )
         return values[column]
 
-    # Qt interface
-
     @override
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    @override
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMN_HEADERS)
-
-    @override
-    def data(
-        self,
-        index: QModelIndex | QPersistentModelIndex,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
+    def cell_data(self, row: TrialRow, column: int, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._cell(row, index.column())
+            return self._cell(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{row.trial_id}: {row.title}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == len(COLUMN_HEADERS) - 1:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == len(COLUMN_HEADERS) - 1:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        return None
-
-    @override
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(COLUMN_HEADERS)
-        ):
-            return COLUMN_HEADERS[section]
         return None

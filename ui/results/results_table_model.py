@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from typing_extensions import override
 
 from engine.outcomes import VERDICT_LABELS, Verdict
 from models.operations import SiteView
 from ui.results.badges import VERDICT_BADGES, badge_icon
+from ui.row_table_model import RowTableModel
 from ui.trial_list_model import STATUS_LABELS, UNTITLED
 
 if TYPE_CHECKING:
@@ -109,20 +109,10 @@ SITE_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN = 4, 5, 6
 _WARNING_COLOUR = QColor("#8a4b00")
 
 
-class ResultsTableModel(QAbstractTableModel):
+class ResultsTableModel(RowTableModel[ResultRow]):
     """Thin adapter over a list of ``ResultRow`` in ranked order."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ResultRow] = []
-
-    def set_rows(self, rows: Sequence[ResultRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> ResultRow:
-        return self._rows[row]
+    headers = COLUMN_HEADERS
 
     def row_of(self, trial_id: str) -> int | None:
         """The row showing ``trial_id``, or None when it is not shown."""
@@ -161,26 +151,8 @@ class ResultsTableModel(QAbstractTableModel):
             )
         return f"{row.trial_id}: {row.title}"
 
-    # Qt interface
-
     @override
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    @override
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMN_HEADERS)
-
-    @override
-    def data(
-        self,
-        index: QModelIndex | QPersistentModelIndex,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
+    def cell_data(self, row: ResultRow, column: int, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -198,19 +170,4 @@ class ResultsTableModel(QAbstractTableModel):
             return self._display(row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == DISTANCE_COLUMN:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        return None
-
-    @override
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(COLUMN_HEADERS)
-        ):
-            return COLUMN_HEADERS[section]
         return None
