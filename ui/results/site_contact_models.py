@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from typing_extensions import override
 
 from models.operations import ContactView, SiteView, TrialSummary
 from ui.results.results_table_model import format_distance, status_label
+from ui.row_table_model import RowTableModel
 
 NOT_GIVEN = "—"
 _EARTH_RADIUS_KM = 6371.0
@@ -91,94 +91,37 @@ def contact_rows(summary: TrialSummary) -> list[ContactRow]:
     return rows
 
 
-class _RowTableModel(QAbstractTableModel):
-    """Shared Qt plumbing for the two read-only tables below."""
-
-    headers: tuple[str, ...] = ()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._values: list[tuple[str, ...]] = []
-
-    def _set_values(self, values: list[tuple[str, ...]]) -> None:
-        self.beginResetModel()
-        self._values = values
-        self.endResetModel()
-
-    def cell_text(self, row: int, column: int) -> str:
-        return self._values[row][column]
-
-    # Qt interface
-
-    @override
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._values)
-
-    @override
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.headers)
-
-    @override
-    def data(
-        self,
-        index: QModelIndex | QPersistentModelIndex,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._values):
-            return None
-        if role in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return self._values[index.row()][index.column()]
-        return None
-
-    @override
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.headers)
-        ):
-            return self.headers[section]
-        return None
+_TEXT_ROLES = (
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.AccessibleTextRole,
+)
 
 
-class SitesTableModel(_RowTableModel):
+class SitesTableModel(RowTableModel[SiteRow]):
     """Thin adapter over a list of ``SiteRow``."""
 
     headers = SITE_HEADERS
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[SiteRow] = []
-
-    def set_rows(self, rows: Sequence[SiteRow]) -> None:
-        self._rows = list(rows)
-        self._set_values([(r.facility, r.status, r.city, r.country, r.distance) for r in rows])
-
-    def row_at(self, row: int) -> SiteRow:
-        return self._rows[row]
+    @override
+    def cell_data(self, row: SiteRow, column: int, role: int) -> object:
+        if role not in _TEXT_ROLES:
+            return None
+        return (row.facility, row.status, row.city, row.country, row.distance)[column]
 
 
-class ContactsTableModel(_RowTableModel):
+class ContactsTableModel(RowTableModel[ContactRow]):
     """Thin adapter over a list of ``ContactRow``."""
 
     headers = CONTACT_HEADERS
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ContactRow] = []
+    @override
+    def cell_data(self, row: ContactRow, column: int, role: int) -> object:
+        if role not in _TEXT_ROLES:
+            return None
+        return self.cell_text(row, column)
 
-    def set_rows(self, rows: Sequence[ContactRow]) -> None:
-        self._rows = list(rows)
-        self._set_values([(r.name, r.role, r.phone, r.email, r.where) for r in rows])
-
-    def row_at(self, row: int) -> ContactRow:
-        return self._rows[row]
+    @staticmethod
+    def cell_text(row: ContactRow, column: int) -> str:
+        """The text of one cell, as shown and as copied."""
+        return (row.name, row.role, row.phone, row.email, row.where)[column]

@@ -145,8 +145,9 @@ class TrialDetailPanel(QTabWidget):
         index = self.contacts_table.indexAt(position)
         if not index.isValid():
             return
-        cell = self.contacts_model.cell_text(index.row(), index.column())
-        line = self.contacts_model.row_at(index.row()).copy_text
+        contact = self.contacts_model.row_at(index.row())
+        cell = self.contacts_model.cell_text(contact, index.column())
+        line = contact.copy_text
         menu = QMenu(self)
         copy_cell = QAction(f"Copy “{cell}”", menu)
         copy_cell.triggered.connect(lambda: QGuiApplication.clipboard().setText(cell))

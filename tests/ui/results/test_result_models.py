@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 
 from engine.outcomes import Verdict
@@ -84,6 +85,15 @@ def test_site_and_contact_models(
     qtmodeltester.check(sites)
     qtmodeltester.check(contacts)
     assert contacts.rowCount() >= 1
+    first = contacts.row_at(0)
+    shown = [contacts.data(contacts.index(0, column)) for column in range(contacts.columnCount())]
+    assert shown == [first.name, first.role, first.phone, first.email, first.where]
+    assert [contacts.cell_text(first, c) for c in range(5)] == shown
+    assert contacts.data(contacts.index(0, 0), Qt.ItemDataRole.ToolTipRole) == first.name
+    assert contacts.data(contacts.index(0, 0), Qt.ItemDataRole.DecorationRole) is None
+    site = sites.row_at(0)
+    assert sites.data(sites.index(0, 4)) == site.distance
+    assert sites.headerData(4, Qt.Orientation.Horizontal) == "Distance (straight line)"
 
 
 def test_distance_is_great_circle() -> None:
