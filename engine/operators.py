@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -300,6 +301,31 @@ def _treatment_event(leaf: Leaf, facts: Facts) -> Evidence:
         if closed
         else "; the treatment list is not marked complete"
     )
+    if leaf.op != "within":
+        # A course that starts after the screening date has not happened by the date the
+        # criteria are judged on ("within" says so in its own reason): not counted, but named.
+        later = tuple((i, t) for i, t in events if t.start is not None and t.start > screening)
+        if later:
+            events = tuple(e for e in events if e not in later)
+            not_counted = (
+                f"{'; '.join(_describe(i, t) for i, t in later)}: after the screening date "
+                f"{screening}, not counted"
+            )
+            evidence = _treatment_event_before(leaf, facts, events, none_recorded)
+            return replace(evidence, reason=f"{evidence.reason}; {not_counted}")
+    return _treatment_event_before(leaf, facts, events, none_recorded)
+
+
+def _treatment_event_before(
+    leaf: Leaf,
+    facts: Facts,
+    events: tuple[tuple[str, Treatment], ...],
+    none_recorded: str,
+) -> Evidence:
+    """A treatment leaf over ``events`` (courses after the screening date already removed)."""
+    spec = _spec(leaf)
+    screening = facts.screening_date
+    closed = facts.treatments_complete
     listed = "; ".join(_describe(i, t) for i, t in events)
     missing = (leaf.fact,)
     if leaf.op == "count_at_least":

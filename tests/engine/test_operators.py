@@ -485,3 +485,34 @@ def test_window_start_clamps_to_month_end() -> None:
     assert Window(2, "years").start(date(2024, 2, 29)) == date(2022, 2, 28)
     assert Window(3, "days").start(date(2026, 1, 2)) == date(2025, 12, 30)
     assert Window(1, "weeks").describe() == "1 week"
+
+
+@pytest.mark.parametrize(
+    ("rule", "complete", "expected"),
+    [
+        ({"fact": "treatment.rituximab", "op": "ever"}, True, Truth.FALSE),
+        ({"fact": "treatment.rituximab", "op": "ever"}, False, Truth.UNKNOWN),
+        ({"fact": "treatment.anti_cd20", "op": "count_at_least", "value": 1}, True, Truth.FALSE),
+        (
+            {"fact": "treatment.rituximab", "op": "duration_at_least", "window": {"days": 1}},
+            True,
+            Truth.FALSE,
+        ),
+    ],
+)
+def test_a_course_after_the_screening_date_is_not_counted_by_any_treatment_operator(
+    rule: dict[str, object], complete: bool, expected: Truth
+) -> None:
+    # "within" already left such a course out; "ever", counts and durations counted it, so a
+    # planned course could satisfy "prior rituximab" while a window said it had not happened.
+    planned = (rx("rituximab", date(2026, 12, 1), date(2027, 3, 1)),)
+    state = facts(treatments=listed(planned), treatments_complete=complete)
+    evidence = apply_operator(leaf(rule), state)
+    assert evidence.truth is expected
+    assert evidence.reason.endswith("after the screening date 2026-11-23, not counted")
+    given = (rx("rituximab", date(2026, 1, 1), date(2026, 3, 1)), *planned)
+    state = facts(treatments=listed(given), treatments_complete=complete)
+    evidence = apply_operator(leaf(rule), state)
+    assert evidence.truth is Truth.TRUE
+    assert "2026-12-01" not in str(evidence.patient_value)
+    assert evidence.reason.endswith("not counted")
