@@ -139,7 +139,7 @@ def _count(rule: Rule | None) -> tuple[int, int]:
         return 0, 1
     if "not" in rule:
         return _count(rule["not"])
-    children = rule.get("all") or rule.get("any") or []
+    children = rule.get("all") or rule.get("any") or rule.get("of") or []
     totals = [_count(child) for child in children]
     return sum(t[0] for t in totals), sum(t[1] for t in totals)
 
@@ -491,7 +491,7 @@ def _fact_names(rule: Rule) -> set[str]:
     if "not" in rule:
         return _fact_names(rule["not"])
     names: set[str] = set()
-    for child in rule.get("all") or rule.get("any") or []:
+    for child in rule.get("all") or rule.get("any") or rule.get("of") or []:
         names |= _fact_names(child)
     return names
 

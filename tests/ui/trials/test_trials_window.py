@@ -171,3 +171,18 @@ def test_rule_in_words() -> None:
     assert "within the last 2 weeks" in words
     assert "Not:" in words
     assert "study team" in rule_in_words(None)
+
+
+def test_rule_in_words_reads_an_at_least_node() -> None:
+    rule = {
+        "at_least": 2,
+        "of": [
+            {"fact": "score.phga", "op": ">=", "value": 2},
+            {"fact": "score.haq", "op": ">=", "value": 0.25},
+            {"review": "Disease Activity Score (DAS) ≥2 points."},
+        ],
+    }
+    lines = rule_in_words(rule).splitlines()
+    assert lines[0] == "At least 2 of these 3:"
+    assert lines[1] == "    Physician global assessment (0-10) ≥ 2"
+    assert lines[3] == "    Study team to judge: Disease Activity Score (DAS) ≥2 points."
