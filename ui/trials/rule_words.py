@@ -94,7 +94,8 @@ def rule_in_words(rule: object, depth: int = 0) -> str:
         lines = [f"{pad}{heading}"] + [rule_in_words(child, depth + 1) for child in children]
         return "\n".join(lines)
     if "at_least" in rule:
-        children = rule.get("of") if isinstance(rule.get("of"), list) else []
+        listed = rule.get("of")
+        children = listed if isinstance(listed, list) else []
         count = rule["at_least"]
         heading = f"At least {count} of these {len(children)}:"
         lines = [f"{pad}{heading}"] + [rule_in_words(child, depth + 1) for child in children]
