@@ -134,8 +134,9 @@ _TALLY_WORDS = (
 
 
 def _counted_reason(result: NodeResult) -> str:
-    """ "2 of the following 5 are needed: 1 met, 2 not known", then the deciding children's
-    reasons (the met ones when it holds, the failing ones when it fails, else the open ones)."""
+    """The tally ("2 of the following 5 are needed: 1 met, 2 not known"), then the reasons of
+    the children that decide it: the met ones when it holds, the failing ones when it fails,
+    else the open ones."""
     truths = [child.truth for child in result.children]
     tally = ", ".join(
         f"{truths.count(truth)} {words}" for truth, words in _TALLY_WORDS if truth in truths
