@@ -112,6 +112,21 @@ class AnyOf:
 
 
 @dataclass(frozen=True, slots=True)
+class AtLeast:
+    """True when at least ``count`` children are true ("at least two of the following five").
+
+    Kleene counting: FALSE once too few children can still be true, UNKNOWN or REVIEW while the
+    open children could still reach ``count``. ``AtLeast(1, cs)`` is ``AnyOf(cs)`` and
+    ``AtLeast(len(cs), cs)`` is ``AllOf(cs)``.
+    """
+
+    count: int
+    children: tuple[Node, ...]
+    id: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     """Swaps true and false; unknown and review stay as they are."""
 
@@ -120,7 +135,7 @@ class Not:
     text: str | None = None
 
 
-Node = AllOf | AnyOf | Not | Leaf | ReviewLeaf
+Node = AllOf | AnyOf | AtLeast | Not | Leaf | ReviewLeaf
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +196,7 @@ class TrialCriteria:
 def leaves(node: Node) -> tuple[Leaf | ReviewLeaf, ...]:
     """Every leaf under ``node``, left to right."""
     match node:
-        case AllOf(children=children) | AnyOf(children=children):
+        case AllOf(children=children) | AnyOf(children=children) | AtLeast(children=children):
             return tuple(leaf for child in children for leaf in leaves(child))
         case Not(child=child):
             return leaves(child)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from engine.criteria import AllOf, AnyOf, Criterion, CriterionKind, Leaf, Node, Not, TrialCriteria
+from engine.criteria import (
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Criterion,
+    CriterionKind,
+    Leaf,
+    Node,
+    Not,
+    TrialCriteria,
+)
 from engine.facts import Facts
 from engine.operators import apply_operator
 from engine.outcomes import (
@@ -20,6 +30,7 @@ from engine.outcomes import (
     Verdict,
     all_of,
     any_of,
+    at_least,
     negate,
 )
 
@@ -43,6 +54,10 @@ def evaluate_node(node: Node, facts: Facts) -> NodeResult:
             return NodeResult(
                 "any", any_of([r.truth for r in results]), results, None, node.id, node.text
             )
+        case AtLeast(count=count, children=children):
+            results = tuple(evaluate_node(child, facts) for child in children)
+            truth = at_least(count, [r.truth for r in results])
+            return NodeResult("at_least", truth, results, None, node.id, node.text, count)
         case Not(child=child):
             result = evaluate_node(child, facts)
             return NodeResult("not", negate(result.truth), (result,), None, node.id, node.text)
@@ -98,6 +113,8 @@ def _reason(result: NodeResult) -> str:
         return result.evidence.reason
     if result.kind == "not":
         return _reason(result.children[0])
+    if result.kind == "at_least":
+        return _counted_reason(result)
     agreeing = [child for child in result.children if child.truth is result.truth]
     decided_by_one = (result.kind == "all" and result.truth is Truth.FALSE) or (
         result.kind == "any" and result.truth is Truth.TRUE
@@ -106,6 +123,29 @@ def _reason(result: NodeResult) -> str:
         agreeing = agreeing[:1]
     # Siblings often give the same reason (one diagnosis list checked twice); say it once.
     return "; ".join(dict.fromkeys(_reason(child) for child in agreeing))
+
+
+_TALLY_WORDS = (
+    (Truth.TRUE, "met"),
+    (Truth.FALSE, "not met"),
+    (Truth.UNKNOWN, "not known"),
+    (Truth.REVIEW, "for the study team"),
+)
+
+
+def _counted_reason(result: NodeResult) -> str:
+    """The tally ("2 of the following 5 are needed: 1 met, 2 not known"), then the reasons of
+    the children that decide it: the met ones when it holds, the failing ones when it fails,
+    else the open ones."""
+    truths = [child.truth for child in result.children]
+    tally = ", ".join(
+        f"{truths.count(truth)} {words}" for truth, words in _TALLY_WORDS if truth in truths
+    )
+    needed = "is" if result.count == 1 else "are"
+    summary = f"{result.count} of the following {len(truths)} {needed} needed: {tally}"
+    deciding = [child for child in result.children if child.truth is result.truth]
+    reasons = "; ".join(dict.fromkeys(_reason(child) for child in deciding))
+    return f"{summary}. {reasons}" if reasons else summary
 
 
 def evaluate_criterion(criterion: Criterion, facts: Facts) -> CriterionResult:

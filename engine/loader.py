@@ -9,6 +9,7 @@ from engine.criteria import (
     WINDOW_UNITS,
     AllOf,
     AnyOf,
+    AtLeast,
     Cohort,
     Criterion,
     CriterionKind,
@@ -292,6 +293,8 @@ def _node(ctx: _Context, data: object, path: str) -> Node:
             if combinator == "all":
                 return AllOf(children, node_id, text)
             return AnyOf(children, node_id, text)
+    if "at_least" in data:
+        return _at_least(ctx, data, path, node_id, text)
     if "not" in data:
         _check_keys(ctx, data, {"not", *_NODE_META}, path)
         return Not(_node(ctx, data["not"], f"{path}.not"), node_id, text)
@@ -303,7 +306,27 @@ def _node(ctx: _Context, data: object, path: str) -> Node:
         return ReviewLeaf(review, node_id, text)
     if "fact" in data:
         return _leaf(ctx, data, path)
-    raise ctx.fail(path, 'a rule node needs one of "all", "any", "not", "review" or "fact"')
+    raise ctx.fail(
+        path, 'a rule node needs one of "all", "any", "at_least", "not", "review" or "fact"'
+    )
+
+
+def _at_least(
+    ctx: _Context, data: Mapping[str, Any], path: str, node_id: str | None, text: str | None
+) -> AtLeast:
+    """``{"at_least": N, "of": [...]}``: N a whole number from 1 to the number of children."""
+    _check_keys(ctx, data, {"at_least", "of", *_NODE_META}, path)
+    count = data["at_least"]
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise ctx.fail(f"{path}.at_least", f"must be a whole number, not {count!r}")
+    items = data.get("of")
+    # One child would make "at least 1 of 1" a plain leaf in disguise; write the leaf.
+    if not isinstance(items, list) or len(items) < 2:
+        raise ctx.fail(f"{path}.of", "must be a list of at least 2 rule nodes")
+    if not 1 <= count <= len(items):
+        raise ctx.fail(f"{path}.at_least", f"must be from 1 to {len(items)} (the number in of)")
+    children = tuple(_node(ctx, item, f"{path}.of[{index}]") for index, item in enumerate(items))
+    return AtLeast(count, children, node_id, text)
 
 
 def _entries(ctx: _Context, data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:

@@ -32,6 +32,21 @@ def any_of(values: list[Truth] | tuple[Truth, ...]) -> Truth:
     return Truth.FALSE
 
 
+def at_least(count: int, values: list[Truth] | tuple[Truth, ...]) -> Truth:
+    """TRUE if at least ``count`` are TRUE; FALSE if the TRUE ones and the open ones
+    (UNKNOWN, REVIEW) together fall short; otherwise UNKNOWN if any UNKNOWN, else REVIEW.
+
+    Open follows ``any_of``/``all_of``: an UNKNOWN child (data that could be entered) wins over
+    a REVIEW one, so ``at_least(1, v) == any_of(v)`` and ``at_least(len(v), v) == all_of(v)``.
+    """
+    true = values.count(Truth.TRUE)
+    if true >= count:
+        return Truth.TRUE
+    if true + values.count(Truth.UNKNOWN) + values.count(Truth.REVIEW) < count:
+        return Truth.FALSE
+    return Truth.UNKNOWN if Truth.UNKNOWN in values else Truth.REVIEW
+
+
 def negate(value: Truth) -> Truth:
     """Swaps TRUE and FALSE; UNKNOWN and REVIEW stay."""
     if value is Truth.TRUE:
@@ -106,7 +121,7 @@ class Evidence:
     text: str | None = None
 
 
-NodeKind = str  # "all", "any", "not", "leaf", "review"
+NodeKind = str  # "all", "any", "at_least", "not", "leaf", "review"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +134,7 @@ class NodeResult:
     evidence: Evidence | None = None
     id: str | None = None
     text: str | None = None
+    count: int = 0  # how many children an "at_least" node needs; 0 for the other kinds
 
 
 @dataclass(frozen=True, slots=True)

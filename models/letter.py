@@ -22,6 +22,7 @@ from engine.outcomes import (
     CriterionResult,
     CriterionStatus,
     Evidence,
+    NodeResult,
     TrialEvaluation,
     Truth,
     Verdict,
@@ -552,9 +553,20 @@ def _evidence_line(evidence: Evidence, dates: _DateWriter) -> str:
     return dates.scrub(line)
 
 
+def _has_count(node: NodeResult | None) -> bool:
+    """Whether the rule counts its parts ("at least 2 of these 5")."""
+    if node is None:
+        return False
+    return node.kind == "at_least" or any(_has_count(child) for child in node.children)
+
+
 def _criterion_row(result: CriterionResult, dates: _DateWriter) -> LetterCriterion:
     patient_data = tuple(_evidence_line(evidence, dates) for evidence in result.evidence)
-    if result.effective_status is CriterionStatus.UNKNOWN and result.reason:
+    # A counted rule's leaves alone do not say how many were needed: its tally
+    # ("2 of the following 5 are needed: 1 met, 4 not met") is shown whatever the status.
+    if result.reason and (
+        result.effective_status is CriterionStatus.UNKNOWN or _has_count(result.tree)
+    ):
         patient_data += (dates.scrub(result.reason),)
     return LetterCriterion(
         criterion_id=result.criterion_id,

@@ -77,7 +77,7 @@ def _leaf_texts(rule: object) -> list[str]:
     if "not" in rule:
         return _leaf_texts(rule["not"])
     texts: list[str] = []
-    for mode in ("all", "any"):
+    for mode in ("all", "any", "of"):  # "of": the children of an "at_least" node
         for child in rule.get(mode, ()):
             texts.extend(_leaf_texts(child))
     return texts

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from engine.facts import fact_spec
 from engine.parser.childbearing import read_childbearing
+from engine.parser.counted import find_counted, read_counted
 from engine.parser.mentions import find_conditions
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
@@ -139,7 +140,7 @@ def _count(rule: Rule | None) -> tuple[int, int]:
         return 0, 1
     if "not" in rule:
         return _count(rule["not"])
-    children = rule.get("all") or rule.get("any") or []
+    children = rule.get("all") or rule.get("any") or rule.get("of") or []
     totals = [_count(child) for child in children]
     return sum(t[0] for t in totals), sum(t[1] for t in totals)
 
@@ -444,6 +445,13 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
                     combined = _review(clause_text)
             parts[index] = (combined, parts[index][1])
             continue
+        if find_counted(clause_text) is not None:
+            # "at least two of the following ...": read to the end of the criterion when every
+            # listed item is readable (engine/parser/counted.py), else left for review.
+            rest = text[clause.start : clauses[-1].end]
+            parts.append((_counted_rule(rest, kind), clause.joined_by_or and number > 0))
+            part_texts.append(rest)
+            break
         if _ALTERNATIVES_FOLLOW.search(clause_text):
             rest = text[clause.start : clauses[-1].end]
             parts.append((_review(rest), clause.joined_by_or and number > 0))
@@ -481,6 +489,18 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
 _PREGNANCY_FACTS = frozenset({"pregnant", "lactating", "pregnancy_test_positive"})
 
 
+def _counted_rule(rest: str, kind: str) -> Rule:
+    """A counted choice with the words before it (read as any clause), or one review part."""
+    counted = read_counted(rest, kind)
+    if counted is None:
+        return _review(rest)
+    if not counted.lead:
+        return counted.rule
+    # Both are required in an exclusion too: "X and at least two of ..." excludes only when
+    # X holds and the count is reached.
+    return {"all": [_read_split(counted.lead, kind), counted.rule]}
+
+
 def _female_only() -> Rule:
     return {"fact": "sex", "op": "in", "value": ["female"]}
 
@@ -491,7 +511,7 @@ def _fact_names(rule: Rule) -> set[str]:
     if "not" in rule:
         return _fact_names(rule["not"])
     names: set[str] = set()
-    for child in rule.get("all") or rule.get("any") or []:
+    for child in rule.get("all") or rule.get("any") or rule.get("of") or []:
         names |= _fact_names(child)
     return names
 

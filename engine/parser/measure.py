@@ -75,7 +75,8 @@ def leaves(rule: object, negated: bool = False) -> Iterator[tuple[Mapping[str, A
     elif "not" in rule:
         yield from leaves(rule["not"], not negated)
     else:
-        for mode in ("all", "any"):
+        # "of" holds the children of an "at_least" node: each leaf counts once, like any/all.
+        for mode in ("all", "any", "of"):
             for child in rule.get(mode, ()) or ():
                 yield from leaves(child, negated)
 

@@ -1012,7 +1012,7 @@ def _restore_texts(node: Rule, blanked: str, source: str) -> None:
         position = blanked.find(node["text"])
         if position >= 0:
             node["text"] = source[position : position + len(node["text"])]
-    for key in ("all", "any"):
+    for key in ("all", "any", "of"):
         for child in node.get(key, ()):
             _restore_texts(child, blanked, source)
     if "not" in node:

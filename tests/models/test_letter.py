@@ -37,6 +37,7 @@ from tests.letter_inputs import (
     GENERATED_AT,
     RECORD_NUMBER,
     SCREENING_DATE,
+    TIANJIN_SITE,
     criteria_dict,
     make_detail,
     make_match,
@@ -468,3 +469,31 @@ def test_letter_and_referrals_commands(tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"), newline="")))
     assert len(rows) == 2
     assert rows[1][3:] == [RECORD_NUMBER, "Dr Ada Lovelace", "letter.pdf"]
+
+
+def test_counted_criterion_row_shows_its_tally_when_not_met() -> None:
+    profile = make_profile()
+    criteria = criteria_dict("NCT06691152")
+    criteria["criteria"].append(
+        {
+            "id": "inc-9",
+            "kind": "inclusion",
+            "text": "9. At least two of: age ≥ 18 years; age ≥ 100 years; age ≥ 110 years",
+            "rule": {
+                "at_least": 2,
+                "of": [
+                    {"fact": "age_years", "op": ">=", "value": value, "unit": "a"}
+                    for value in (18, 100, 110)
+                ],
+            },
+            "verified": True,
+        }
+    )
+    match = make_match(profile, make_detail("NCT06691152", "Counted", (TIANJIN_SITE,)), criteria)
+    (section,) = _build(make_report(profile, (match,)), trial_ids=["NCT06691152"]).trials
+    row = next(row for row in section.criteria if row.criterion_id == "inc-9")
+    assert row.result == "Not met"
+    assert row.patient_data[-1].startswith("2 of the following 3 are needed: 1 met, 2 not met")
+    # A plain criterion that is met or not met carries only its evidence lines.
+    age = next(row for row in section.criteria if row.criterion_id == "inc-1")
+    assert len(age.patient_data) == 1

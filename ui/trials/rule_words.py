@@ -93,6 +93,13 @@ def rule_in_words(rule: object, depth: int = 0) -> str:
         children = rule[key] if isinstance(rule[key], list) else []
         lines = [f"{pad}{heading}"] + [rule_in_words(child, depth + 1) for child in children]
         return "\n".join(lines)
+    if "at_least" in rule:
+        listed = rule.get("of")
+        children = listed if isinstance(listed, list) else []
+        count = rule["at_least"]
+        heading = f"At least {count} of these {len(children)}:"
+        lines = [f"{pad}{heading}"] + [rule_in_words(child, depth + 1) for child in children]
+        return "\n".join(lines)
     if "not" in rule:
         return f"{pad}Not:\n" + rule_in_words(rule["not"], depth + 1)
     if "review" in rule:

@@ -171,3 +171,39 @@ def test_rule_in_words() -> None:
     assert "within the last 2 weeks" in words
     assert "Not:" in words
     assert "study team" in rule_in_words(None)
+
+
+def test_rule_in_words_reads_an_at_least_node() -> None:
+    rule = {
+        "at_least": 2,
+        "of": [
+            {"fact": "score.phga", "op": ">=", "value": 2},
+            {"fact": "score.haq", "op": ">=", "value": 0.25},
+            {"review": "Disease Activity Score (DAS) ≥2 points."},
+        ],
+    }
+    lines = rule_in_words(rule).splitlines()
+    assert lines[0] == "At least 2 of these 3:"
+    assert lines[1] == "    Physician global assessment (0-10) ≥ 2"
+    assert lines[3] == "    Study team to judge: Disease Activity Score (DAS) ≥2 points."
+
+
+def test_editor_shows_and_checks_an_at_least_rule(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window()
+    editor = window.open_trial_editor("NCT06941129")
+    qtbot.waitUntil(lambda: editor.loaded, timeout=15000)
+    row = next(
+        index
+        for index in range(editor.model.rowCount())
+        if editor.model.row_at(index).criterion_id == "myositis-2"
+    )
+    editor.select_row(row)
+    words = editor.words_view.toPlainText().splitlines()
+    assert "    At least 2 of these 5:" in words
+    core = json.loads(editor.rule_editor.toPlainText())["all"][1]
+    problem = editor.apply_rule_text(row, json.dumps({**core, "at_least": 6}))
+    assert problem is not None
+    assert "all[1].at_least" not in problem  # the edited rule is the node itself
+    assert "rule.at_least: must be from 1 to 5" in problem
+    assert editor.apply_rule_text(row, json.dumps({**core, "at_least": 3})) is None
+    assert editor.words_view.toPlainText().startswith("At least 3 of these 5:")
