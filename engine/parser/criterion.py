@@ -9,6 +9,7 @@ from engine.facts import fact_spec
 from engine.parser.childbearing import read_childbearing
 from engine.parser.mentions import find_conditions
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
+from engine.parser.regimens import list_lead, read_gc_dose, read_listed_regimens, read_regimen
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
 from engine.parser.split import EXCLUSION
 from engine.parser.treatments import read_treatment_definition
@@ -411,6 +412,7 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     parts: list[tuple[Rule, bool]] = []
     part_texts: list[str] = []
     alternative_leads: list[str] = []
+    in_list = False  # a clause opened a list ("as follows:"); its items are not read one by one
     for number, clause in enumerate(clauses):
         clause_text = text[clause.start : clause.end]
         listed = _positive_for_one_of(clause_text, kind)
@@ -444,6 +446,22 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
                     combined = _review(clause_text)
             parts[index] = (combined, parts[index][1])
             continue
+        history = None
+        if not in_list and list_lead(clause_text) and number < len(clauses) - 1:
+            # "… as follows: item; item; item": how the items combine is in the lead's words.
+            in_list = True
+            later = [text[c.start : c.end] for c in clauses[number + 1 :]]
+            history = read_listed_regimens(clause_text, later, kind)
+            if history is not None:
+                parts.append((history, clause.joined_by_or))
+                part_texts.append(text[clause.start : clauses[-1].end])
+                break
+        elif not in_list:
+            history = _read_history(clause_text, kind)
+        if history is not None:
+            parts.append((history, clause.joined_by_or))
+            part_texts.append(clause_text)
+            continue
         if _ALTERNATIVES_FOLLOW.search(clause_text):
             rest = text[clause.start : clauses[-1].end]
             parts.append((_review(rest), clause.joined_by_or and number > 0))
@@ -476,6 +494,15 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
         # gets "not applicable" instead of an unanswerable question.
         return Reading(rule, leaves, reviews, _female_only())
     return Reading(rule, leaves, reviews)
+
+
+def _read_history(clause_text: str, kind: str) -> Rule | None:
+    """A clause that is a treatment history or the current glucocorticoid dose (regimens.py)."""
+    bullet = _SUB_BULLET.match(clause_text)
+    if bullet is not None and bullet.end() < len(clause_text):
+        clause_text = clause_text[bullet.end() :]
+    body = _LEADING_AND.sub("", _LEADING_OR.sub("", clause_text))
+    return read_gc_dose(body) or read_regimen(body, kind)
 
 
 _PREGNANCY_FACTS = frozenset({"pregnant", "lactating", "pregnancy_test_positive"})
