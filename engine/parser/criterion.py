@@ -337,7 +337,10 @@ def _gilbert_alternative(main: Rule, match: re.Match[str], inner: str) -> Rule |
     return {"all": [gilbert, leaf]}
 
 
-_REGIMEN = r"(?:conventional|standard|routine)\s+(?:treatments?|therap(?:y|ies)|regimens?)"
+_REGIMEN = (
+    r"(?:conventional|standard|routine)\s+"
+    r"(?:(?:treatments?|therap(?:y|ies))(?:\s+regimens?)?|regimens?)"
+)
 # "Definition of conventional treatment: ..." / "Conventional therapy is defined as ...": what
 # an earlier clause of the same criterion means by "conventional treatment".
 _DEFINITION = re.compile(
@@ -428,7 +431,11 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
                 part_texts.append(clause_text)
                 continue
             index = referring[0]
-            reference_text = _SUB_BULLET.sub("", part_texts[index], count=1)
+            # Only a leading bullet is dropped (an unanchored "o " would eat "to screening").
+            reference_text = part_texts[index]
+            bullet = _SUB_BULLET.match(reference_text)
+            if bullet is not None and bullet.end() < len(reference_text):
+                reference_text = reference_text[bullet.end() :]
             regimen = read_treatment_definition(
                 definition.group("body"), _regimen_duration(reference_text)
             )

@@ -28,7 +28,8 @@ _DURATION_AFTER = re.compile(
 )
 # "TNF inhibitor after at least 12 weeks of treatment".
 _AFTER_DURATION = re.compile(
-    rf"\s+after\s+{_DURATION_WORDS}\s*(?P<num>{COUNT})\s*{_UNIT}\s+of\s+(?:treatment|therapy|use)\s*$",
+    rf"\s+after\s+{_DURATION_WORDS}\s*(?P<num>{COUNT})\s*{_UNIT}"
+    r"(?:\s+of\s+(?:treatment|therapy|use))?\s*$",
     re.IGNORECASE,
 )
 _WITHIN = re.compile(
@@ -71,7 +72,7 @@ _RESPONSE = re.compile(
     re.IGNORECASE,
 )
 _REFUSED = re.compile(
-    r"(?<![\w-])(?:no|not|never|without|except|excluding|unless|other|another|than|only|"
+    r"(?<![\w-])(?:no|not|never|without|except|excluding|unless|other|another|only|"
     r"may|might|could|can|intoleran\w*|contraindicat\w*|allerg\w*|either|if|whichever|"
     r"respectively|same|prohibited|permitted|allowed)(?![\w-])",
     re.IGNORECASE,
@@ -285,12 +286,12 @@ def _listed(text: str, kind: str) -> tuple[Rule, list[Rule]]:
             combined.append(rule)
             notes.extend(extra)
         return {"all": combined}, notes
-    text = _OR_MORE.sub(lambda m: f"at least {m.group('n')} ", text)
-    words = [m.group(0).strip(" ,").casefold() for m in _top_level(text, _SEPARATOR)]
+    separators = _separators(text)
+    words = [m.group(0).strip(" ,").casefold() for m in separators]
     joiners = {"or" if "or" in w else "and" if "and" in w else "," for w in words}
     if "or" in joiners and "and" in joiners:
         raise _UnreadError
-    pieces = _pieces(text, _SEPARATOR)
+    pieces = _cut(text, separators)
     # A time written after the last item of a list applies to every item ("A and/or B for ≥ 3
     # months"); written after an earlier one it is that item's own.
     tail_time = _DURATION_AFTER.search(pieces[-1]) if len(pieces) > 1 else None
@@ -354,7 +355,32 @@ def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
     return cleaned
 
 
-_OR_MORE = re.compile(rf"(?<![\w-])(?P<n>{COUNT})\s+or\s+more\s+", re.IGNORECASE)
+_OR_MORE = re.compile(rf"(?<![\w-]){COUNT}\s+or\s+more\s", re.IGNORECASE)
+
+
+def _separators(text: str) -> list[re.Match[str]]:
+    """Top-level list separators, except the "or" of "2 or more"."""
+    counted = [(m.start(), m.end()) for m in _OR_MORE.finditer(text)]
+    return [
+        m
+        for m in _top_level(text, _SEPARATOR)
+        if not any(start < m.start() and m.end() < end for start, end in counted)
+    ]
+
+
+def _cut(text: str, separators: list[re.Match[str]]) -> list[str]:
+    pieces = []
+    cursor = 0
+    for match in separators:
+        pieces.append(text[cursor : match.start()])
+        cursor = match.end()
+    pieces.append(text[cursor:])
+    cleaned = [p.strip(" ,.") for p in pieces]
+    if any(not p for p in cleaned):
+        raise _UnreadError
+    return cleaned
+
+
 # "and at least one of the following non-steroidal immunosuppressive therapies: A, B, or C".
 _ONE_OF_FOLLOWING = re.compile(
     r"^(?P<head>.*?)\s*,?\s*(?:and\s+|as\s+well\s+as\s+)?(?:at\s+least\s+one|any\s+one|one\s+or\s+more|"
