@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from engine.parser.quantities import COMPARATOR, COUNT, NUMBER, comparator, number
 from engine.parser.treatments import treatment_id
-from engine.vocabulary import CLASSES, class_closure, find_drug
+from engine.vocabulary import CLASSES, DRUGS, class_closure, find_drug
 
 Rule = dict[str, Any]
 
@@ -53,7 +54,7 @@ _LEAD = re.compile(
     r"(?:(?:previously|currently|already)\s+)?"
     r"(?:received|receiving|been\s+(?:treated|receiving)\s+with|treated\s+with|taken|used|"
     r"(?:(?:stable|prior|previous|current)\s+)?(?:treatment|therapy)\s+with|(?:the\s+)?use\s+of|"
-    r"exposure\s+to)\s+",
+    r"exposure\s+to|after|on(?=\s+(?:an?\s+)?stable\s+dos))\s+",
     re.IGNORECASE,
 )
 # Words that may stand before the lead verb without adding a condition of their own.
@@ -72,8 +73,8 @@ _RESPONSE = re.compile(
     re.IGNORECASE,
 )
 _REFUSED = re.compile(
-    r"(?<![\w-])(?:no|not|never|without|except|excluding|unless|other|another|only|"
-    r"may|might|could|can|intoleran\w*|contraindicat\w*|allerg\w*|either|if|whichever|"
+    r"(?<![\w-])(?:no|not|never|without|except|excluding|unless|other\s+than|any\s+other|"
+    r"another|only|may|might|could|can|intoleran\w*|contraindicat\w*|allerg\w*|either|if|whichever|"
     r"respectively|same|prohibited|permitted|allowed)(?![\w-])",
     re.IGNORECASE,
 )
@@ -113,6 +114,18 @@ _MORE_CLASS_WORDS: tuple[tuple[str, str], ...] = (
     (r"(?:gluco)?corticosteroids?|glucocorticoids?|steroids?", "glucocorticoid"),
 )
 _MORE_CLASS_RE = [(re.compile(rf"^(?:{p})$", re.IGNORECASE), c) for p, c in _MORE_CLASS_WORDS]
+
+
+@lru_cache(maxsize=1)
+def _any_treatment_word() -> re.Pattern[str]:
+    """One search for any drug or class word: clauses without one are not histories."""
+    terms = {t for drug in DRUGS.values() for t in (drug.id, drug.label, *drug.synonyms)}
+    words = sorted((re.escape(t).replace(r"\ ", r"\s+") for t in terms if t), key=len)
+    stems = (
+        r"glucocortic|corticoster|steroid|antimalarial|biologic|immunosuppress|DMARD|inhibitor|"
+        r"TNF|JAK|prednis"
+    )
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(reversed(words))})(?![\w-])|{stems}", re.IGNORECASE)
 
 
 def _window(num: str, unit: str) -> dict[str, int] | None:
@@ -173,6 +186,9 @@ _ITEM_DOSE = re.compile(
     r"\s+\d[\d.,]*\s*(?:(?:-|–|to)\s*\d[\d.,]*\s*)?(?:mg|g|µg|mcg)\b.*$",
     re.IGNORECASE,
 )
+_STABLE_DOSE = re.compile(
+    r"^(?:an?\s+)?(?:stable|constant|unchanged)\s+(?:doses?|dosage)\s+of\s+", re.IGNORECASE
+)
 _STABLE_LEAD = re.compile(r"^(?:(?:stable|oral|continuous)\s+)+", re.IGNORECASE)
 _ROUTE = (
     r"(?:intra-?articular|intravenous|i\.?v\.?|oral|parenteral|intramuscular|systemic|topical|"
@@ -207,6 +223,12 @@ def _item(text: str) -> tuple[Rule, list[Rule], bool]:
     elif re.match(r"^high[-\s]dose\s+", body, re.IGNORECASE):
         reviews.append({"review": body})
         body = re.sub(r"^high[-\s]dose\s+", "", body, flags=re.IGNORECASE)
+    stable_dose = _STABLE_DOSE.match(body)
+    if stable_dose is not None:
+        # "a stable dose of methotrexate": the history is read, the stable dose is for the team.
+        reviews.append({"review": text.strip(" ,.;")})
+        body = body[stable_dose.end() :]
+    body = re.sub(r"^other\s+", "", body, flags=re.IGNORECASE)
     dose = _ITEM_DOSE.search(body)
     if dose is not None and dose.start() > 0:
         # "hydroxychloroquine doses of ≤400 mg/d": the dose of the past regimen is for the team.
@@ -434,7 +456,7 @@ def read_regimen(text: str, kind: str) -> Rule | None:
     stable dose for ≥ 2 weeks, and the disease is still active") is a review part beside it.
     """
     clause = text.strip(" .;")
-    if not clause or len(clause) > 400:
+    if not clause or len(clause) > 400 or _any_treatment_word().search(clause) is None:
         return None
     whole = _read_whole(clause, kind)
     if whole is not None:

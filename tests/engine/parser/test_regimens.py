@@ -94,6 +94,11 @@ def test_required_drug_with_duration_and_a_listed_choice():
             lasting("csdmard", months=6),
         ),
         ("Received rituxan within 6 months prior to screening.", within("rituximab", months=6)),
+        (
+            "After at least 6 months of traditional DMARDs treatment.",
+            lasting("csdmard", months=6),
+        ),
+        ("Prior exposure to anti-TNF agents.", ever("tnf_inhibitor")),
     ],
 )
 def test_single_histories(item, expected):
@@ -111,6 +116,28 @@ def test_inadequate_response_keeps_the_response_for_review():
         "all": [
             lasting("tnf_inhibitor", weeks=12),
             {"review": "Inadequate response to at least one TNF inhibitor after at least 12 weeks"},
+        ]
+    }
+
+
+def test_stable_dose_wording_is_for_review_beside_the_duration():
+    assert rule_of("On a stable dose of hydroxychloroquine for ≥ 12 weeks.") == {
+        "all": [
+            lasting("hydroxychloroquine", weeks=12),
+            {"review": "a stable dose of hydroxychloroquine"},
+        ]
+    }
+
+
+def test_other_members_of_a_class_after_named_ones():
+    assert rule_of(
+        "Treatment with belimumab, rituximab, or other biologics within 6 months.",
+        kind="exclusion",
+    ) == {
+        "any": [
+            within("belimumab", months=6),
+            within("rituximab", months=6),
+            within("biologic", months=6),
         ]
     }
 
