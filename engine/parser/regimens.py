@@ -144,16 +144,28 @@ def _window(num: str, unit: str) -> dict[str, int] | None:
     return None
 
 
+# Medicines this reader names. Vaccines, transfusions, CSF, cell therapies and transplants have
+# their own patterns (rules.py), which read them as their classes ("any vaccine" is every
+# vaccine, not the inactivated-vaccine entry a synonym points to).
+_REGIMEN_CLASSES = frozenset(
+    {"glucocorticoid", "immunosuppressant", "biologic", "ivig", "plasma_exchange"}
+)
+
+
 def _name(text: str) -> str | None:
-    """The drug or class id of one written name, or None."""
+    """The drug or class id of one written medicine name, or None."""
     cleaned = re.sub(r"\s+", " ", text.strip(" .,;:"))
     found = treatment_id(cleaned)
-    if found is not None:
-        return found
-    for pattern, class_id in _MORE_CLASS_RE:
-        if pattern.match(cleaned) and class_id in CLASSES:
-            return class_id
-    return None
+    if found is None:
+        found = next(
+            (c for p, c in _MORE_CLASS_RE if p.match(cleaned) and c in CLASSES),
+            None,
+        )
+    if found is None:
+        return None
+    drug = DRUGS.get(found)
+    classes = class_closure(drug.classes if drug is not None else (found,))
+    return found if classes & _REGIMEN_CLASSES else None
 
 
 def _is_class(treatment: str) -> bool:
@@ -551,6 +563,15 @@ def _read_whole(clause: str, kind: str) -> Rule | None:
         return None
     if not reviews:
         return rule
+    if response is not None:
+        # The whole clause is already a review part: the pieces of it add nothing.
+        reviews = [reviews[0]]
+        parts = [
+            p
+            for p in (rule["all"] if "all" in rule and "text" not in rule else [rule])
+            if "review" not in p
+        ]
+        return {"all": [*parts, *reviews]} if parts else None
     parts = rule["all"] if "all" in rule and "text" not in rule else [rule]
     return {"all": [*parts, *_unique_reviews(reviews)]}
 
@@ -670,6 +691,7 @@ def read_gc_dose(text: str) -> Rule | None:
             "text": head,
         }
         return {"all": [leaf, {"review": clause}]}
+    written = head  # leaf texts stay verbatim
     receiving = _RECEIVING.match(head)
     if receiving is not None:
         # "Receiving oral prednisone at a dose of ≤ 20 mg/day": taking some now, at most that.
@@ -685,12 +707,20 @@ def read_gc_dose(text: str) -> Rule | None:
         "op": op,
         "value": _clean(number(match.group("num"))),
         "unit": _dose_unit(match.group("unit")),
-        "text": head,
+        "text": written,
     }
-    if receiving is not None:
+    if receiving is not None and op in (">", ">=") and leaf["value"] > 0:
+        pass  # "receiving … > 20 mg/day": the threshold already says some is taken
+    elif receiving is not None:
         if op not in ("<", "<="):
             return None
-        taking = {"fact": leaf["fact"], "op": ">", "value": 0, "unit": leaf["unit"], "text": head}
+        taking = {
+            "fact": leaf["fact"],
+            "op": ">",
+            "value": 0,
+            "unit": leaf["unit"],
+            "text": written,
+        }
         return {"all": [taking, leaf, *reviews]}
     return leaf if not reviews else {"all": [leaf, *reviews]}
 

@@ -206,6 +206,12 @@ def test_route_narrows_the_history_and_is_for_review():
     }
 
 
+def test_vaccines_stay_with_their_own_reader():
+    assert rule_of("Received any vaccine within 4 weeks.", kind="exclusion") == within(
+        "vaccine", weeks=4
+    )
+
+
 def test_past_regimen_dose_is_a_review_part_never_the_current_dose():
     rule = rule_of(
         "Still active despite ≥3M of high dose glucocorticoids (prednisone ≥1 mg/kg/d), "
@@ -265,6 +271,11 @@ def test_as_follows_with_an_unreadable_item_reads_none_of_the_items():
         ("Received Beliumab for at least 3 months", "inclusion"),
         ("Stable disease for at least 3 months", "inclusion"),
         ("Treatment with any other biologic within 4 weeks", "exclusion"),
+        # Vaccines, CSF, transfusions, cell therapies are read as their classes by rules.py;
+        # here "vaccine" would be the inactivated-vaccine entry only.
+        ("Received any vaccine within 4 weeks", "exclusion"),
+        ("Received G-CSF within 2 weeks", "exclusion"),
+        ("Blood transfusion within 7 days", "exclusion"),
     ],
 )
 def test_histories_left_unread(text, kind):
@@ -325,12 +336,18 @@ def test_current_glucocorticoid_dose(text, expected):
         # conditions on the dose are not structured
         "If treated with corticosteroids alone, prednisone ≥ 7.5 mg/day",
         "Prednisone ≤ 10 mg/day, or stopped",
-        # receiving "at least": the lower bound is the only one and it is not a maximum
-        "Receiving prednisone at a dose of ≥ 5 mg/day",
+        # receiving "at most" nothing: 0 is not a dose being received
+        "Receiving prednisone at a dose of ≥ 0 mg/day",
     ],
 )
 def test_glucocorticoid_doses_left_unread(text):
     assert read_gc_dose(text) is None
+
+
+def test_receiving_above_a_threshold_needs_no_separate_taking_part():
+    assert _strip_text(read_gc_dose("Receiving prednisone at a dose of > 20 mg/day")) == dose(
+        ">", 20
+    )
 
 
 def test_gc_dose_in_a_parsed_criterion():
