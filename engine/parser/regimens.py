@@ -683,7 +683,7 @@ def read_gc_dose(text: str) -> Rule | None:
         reviews.append({"review": tail.strip()})
     taper = _TAPER.match(head)
     if taper is not None:
-        leaf = {
+        leaf: Rule = {
             "fact": _dose_fact(taper.group("unit")),
             "op": ">=",
             "value": _clean(number(taper.group("num"))),
@@ -702,14 +702,15 @@ def read_gc_dose(text: str) -> Rule | None:
     op = comparator(match.group("cmp"))
     if op is None or op == "==":
         return None
+    amount = _clean(number(match.group("num")))
     leaf = {
         "fact": _dose_fact(match.group("unit")),
         "op": op,
-        "value": _clean(number(match.group("num"))),
+        "value": amount,
         "unit": _dose_unit(match.group("unit")),
         "text": written,
     }
-    if receiving is not None and op in (">", ">=") and leaf["value"] > 0:
+    if receiving is not None and op in (">", ">=") and amount > 0:
         pass  # "receiving … > 20 mg/day": the threshold already says some is taken
     elif receiving is not None:
         if op not in ("<", "<="):
