@@ -9,7 +9,13 @@ from engine.facts import fact_spec
 from engine.parser.childbearing import read_childbearing
 from engine.parser.mentions import find_conditions
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
-from engine.parser.regimens import list_lead, read_gc_dose, read_listed_regimens, read_regimen
+from engine.parser.regimens import (
+    list_lead,
+    read_definition_history,
+    read_gc_dose,
+    read_listed_regimens,
+    read_regimen,
+)
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
 from engine.parser.split import EXCLUSION
 from engine.parser.treatments import read_treatment_definition
@@ -436,9 +442,10 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
             bullet = _SUB_BULLET.match(reference_text)
             if bullet is not None and bullet.end() < len(reference_text):
                 reference_text = reference_text[bullet.end() :]
+            hint = _regimen_duration(reference_text)
             regimen = read_treatment_definition(
-                definition.group("body"), _regimen_duration(reference_text)
-            )
+                definition.group("body"), hint
+            ) or read_definition_history(definition.group("body"), hint)
             if regimen is None:
                 parts.append((_review(clause_text), False))
                 part_texts.append(clause_text)

@@ -582,6 +582,12 @@ def _has_time(rule: Rule) -> bool:
     return any(_has_time(c) for k in ("all", "any") for c in rule.get(k, ()))
 
 
+def _has_window(rule: Rule) -> bool:
+    if rule.get("op") in ("duration_at_least", "within"):
+        return True
+    return any(_has_window(c) for k in ("all", "any") for c in rule.get(k, ()))
+
+
 def _has_fact(rule: Rule) -> bool:
     if "fact" in rule:
         return True
@@ -773,4 +779,26 @@ def read_listed_regimens(lead_clause: str, items: list[str], kind: str) -> Rule 
     return {"all": [{"any": choices}, {"review": match.group("lead").strip()}]}
 
 
-__all__ = ["list_lead", "read_gc_dose", "read_listed_regimens", "read_regimen"]
+def read_definition_history(text: str, duration_hint: dict[str, int] | None) -> Rule | None:
+    """A conventional-treatment definition written as a plain history.
+
+    "Conventional therapy is defined as the use of glucocorticoids and at least 2
+    immunosuppressants": read as an inclusion history; the duration the referring clause gives
+    ("conventional treatment over 6 months") applies when the definition itself has none.
+    """
+    rule = read_regimen(text, "inclusion")
+    if rule is None:
+        return None
+    if duration_hint is not None and not _has_window(rule):
+        # Counted classes keep their count; the drugs without a time get the regimen's.
+        rule = _with_time_all(rule, duration_hint, "duration_at_least")
+    return rule
+
+
+__all__ = [
+    "list_lead",
+    "read_definition_history",
+    "read_gc_dose",
+    "read_listed_regimens",
+    "read_regimen",
+]

@@ -411,3 +411,33 @@ def test_unknown_alternative_never_rules_a_patient_out():
     assert _status(regimen, []) == "review"
     taken = [{"drug": "hydroxychloroquine", "start": "2020-01-01", "end": None}]
     assert _status(regimen, taken) == "satisfied"
+
+
+def test_definition_written_as_a_plain_history_gets_the_regimen_duration():
+    rule = rule_of(
+        "Conventional treatment over 6 months remains ineffective. Conventional therapy is "
+        "defined as the use of glucocorticoids and at least 2 immunosuppressants."
+    )
+    assert rule == {
+        "all": [
+            {"review": "Conventional treatment over 6 months remains ineffective"},
+            {"all": [lasting("glucocorticoid", months=6), count("immunosuppressant", 2)]},
+        ]
+    }
+
+
+def test_definition_as_history_keeps_an_unknown_required_name_for_review():
+    rule = rule_of(
+        "Conventional treatment remains ineffective. Conventional therapy is defined as the use "
+        "of glucocorticoids and mertiomaxolide."
+    )
+    # Both are required: glucocorticoids are read, the unknown one is for the team.
+    assert rule["all"][1] == {"all": [ever("glucocorticoid"), {"review": "mertiomaxolide"}]}
+
+
+def test_definition_as_history_with_unknown_alternatives_stays_review():
+    rule = rule_of(
+        "Conventional treatment remains ineffective. Conventional therapy is defined as the use "
+        "of glucocorticoids or mertiomaxolide."
+    )
+    assert facts_of(rule) == []
