@@ -57,6 +57,10 @@ _LEAD = re.compile(
     r"exposure\s+to|after|on(?=\s+(?:an?\s+)?stable\s+dos))\s+",
     re.IGNORECASE,
 )
+_USE_OF = re.compile(
+    r"^(?:(?:the\s+)?(?:(?:prior|previous|stable)\s+)?(?:treatment|therapy|use)\s+(?:with|of)\s+)",
+    re.IGNORECASE,
+)
 # Words that may stand before the lead verb without adding a condition of their own.
 _PRE_FILLER = frozenset(
     {
@@ -506,19 +510,14 @@ def _read_whole(clause: str, kind: str) -> Rule | None:
     body = clause
     if response is not None:
         reviews.append({"review": clause})
-        body = clause[response.end() :]
+        body = _USE_OF.sub("", clause[response.end() :])
     else:
         lead = _LEAD.match(clause)
         if lead is not None:
             pre = re.findall(r"[^\W_]+", lead.group("pre"))
             if any(word.casefold() not in _PRE_FILLER for word in pre):
                 return None
-            body = re.sub(
-                r"^(?:(?:the\s+)?(?:treatment|therapy|use)\s+(?:with|of)\s+)",
-                "",
-                clause[lead.end() :],
-                flags=re.IGNORECASE,
-            )
+            body = _USE_OF.sub("", clause[lead.end() :])
     body = _strip_reference(_INDICATION.sub("", body))
     routes = _ROUTES.match(body)
     if (

@@ -142,6 +142,11 @@ def test_other_members_of_a_class_after_named_ones():
     }
 
 
+def test_response_to_a_treatment_with_lead_words():
+    rule = rule_of("Inadequate response to prior therapy with at least 2 csDMARDs.")
+    assert facts_of(rule) == [count("csdmard", 2)]
+
+
 def test_counted_class_in_an_exclusion():
     rule = rule_of("Inadequate response to 2 or more TNF inhibitors.", kind="exclusion")
     assert facts_of(rule) == [count("tnf_inhibitor", 2)]
