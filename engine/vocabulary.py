@@ -413,7 +413,13 @@ _DRUGS: tuple[Drug, ...] = (
     ),
     Drug("methotrexate", "Methotrexate", ("csdmard",), ("MTX",)),
     Drug("leflunomide", "Leflunomide", ("csdmard",), ("LEF", "arava")),
-    Drug("sulfasalazine", "Sulfasalazine", ("csdmard",), ("SSZ", "sulphasalazine")),
+    Drug(
+        "sulfasalazine",
+        "Sulfasalazine",
+        ("csdmard",),
+        # Older names still written in registry texts (salazosulfapyridine is the JAN name).
+        ("SSZ", "sulphasalazine", "salazosulfapyridine", "salicylazosulfapyridine"),
+    ),
     Drug("hydroxychloroquine", "Hydroxychloroquine", ("antimalarial",), ("HCQ", "plaquenil")),
     Drug("chloroquine", "Chloroquine", ("antimalarial",)),
     Drug("tacrolimus", "Tacrolimus", ("calcineurin_inhibitor",), ("FK506", "prograf")),

@@ -38,6 +38,8 @@ INDEPENDENT = frozenset(
         "oncology_cart_lymphoma",
         "ra_cardiovascular_risk",
         "oncology_prognostic_factors",
+        "ra_inadequate_response",
+        "uc_steroid_dependent",
     }
 )
 

@@ -10,6 +10,13 @@ from engine.parser.childbearing import read_childbearing
 from engine.parser.counted import find_counted, read_counted
 from engine.parser.mentions import find_conditions
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
+from engine.parser.regimens import (
+    list_lead,
+    read_definition_history,
+    read_gc_dose,
+    read_listed_regimens,
+    read_regimen,
+)
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
 from engine.parser.split import EXCLUSION
 from engine.parser.treatments import read_treatment_definition
@@ -337,7 +344,10 @@ def _gilbert_alternative(main: Rule, match: re.Match[str], inner: str) -> Rule |
     return {"all": [gilbert, leaf]}
 
 
-_REGIMEN = r"(?:conventional|standard|routine)\s+(?:treatments?|therap(?:y|ies)|regimens?)"
+_REGIMEN = (
+    r"(?:conventional|standard|routine)\s+"
+    r"(?:(?:treatments?|therap(?:y|ies))(?:\s+regimens?)?|regimens?)"
+)
 # "Definition of conventional treatment: ..." / "Conventional therapy is defined as ...": what
 # an earlier clause of the same criterion means by "conventional treatment".
 _DEFINITION = re.compile(
@@ -412,6 +422,7 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     parts: list[tuple[Rule, bool]] = []
     part_texts: list[str] = []
     alternative_leads: list[str] = []
+    in_list = False  # a clause opened a list ("as follows:"); its items are not read one by one
     for number, clause in enumerate(clauses):
         clause_text = text[clause.start : clause.end]
         listed = _positive_for_one_of(clause_text, kind)
@@ -427,10 +438,15 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
                 part_texts.append(clause_text)
                 continue
             index = referring[0]
-            reference_text = _SUB_BULLET.sub("", part_texts[index], count=1)
+            # Only a leading bullet is dropped (an unanchored "o " would eat "to screening").
+            reference_text = part_texts[index]
+            bullet = _SUB_BULLET.match(reference_text)
+            if bullet is not None and bullet.end() < len(reference_text):
+                reference_text = reference_text[bullet.end() :]
+            hint = _regimen_duration(reference_text)
             regimen = read_treatment_definition(
-                definition.group("body"), _regimen_duration(reference_text)
-            )
+                definition.group("body"), hint
+            ) or read_definition_history(definition.group("body"), hint)
             if regimen is None:
                 parts.append((_review(clause_text), False))
                 part_texts.append(clause_text)
@@ -444,6 +460,22 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
                 if _count(reference_rule)[1] == 0:
                     combined = _review(clause_text)
             parts[index] = (combined, parts[index][1])
+            continue
+        history = None
+        if not in_list and list_lead(clause_text) and number < len(clauses) - 1:
+            # "… as follows: item; item; item": how the items combine is in the lead's words.
+            in_list = True
+            later = [text[c.start : c.end] for c in clauses[number + 1 :]]
+            history = read_listed_regimens(clause_text, later, kind)
+            if history is not None:
+                parts.append((history, clause.joined_by_or))
+                part_texts.append(text[clause.start : clauses[-1].end])
+                break
+        elif not in_list:
+            history = _read_history(clause_text, kind)
+        if history is not None:
+            parts.append((history, clause.joined_by_or))
+            part_texts.append(clause_text)
             continue
         if find_counted(clause_text) is not None:
             # "at least two of the following ...": read to the end of the criterion when every
@@ -484,6 +516,15 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
         # gets "not applicable" instead of an unanswerable question.
         return Reading(rule, leaves, reviews, _female_only())
     return Reading(rule, leaves, reviews)
+
+
+def _read_history(clause_text: str, kind: str) -> Rule | None:
+    """A clause that is a treatment history or the current glucocorticoid dose (regimens.py)."""
+    bullet = _SUB_BULLET.match(clause_text)
+    if bullet is not None and bullet.end() < len(clause_text):
+        clause_text = clause_text[bullet.end() :]
+    body = _LEADING_AND.sub("", _LEADING_OR.sub("", clause_text))
+    return read_gc_dose(body) or read_regimen(body, kind)
 
 
 _PREGNANCY_FACTS = frozenset({"pregnant", "lactating", "pregnancy_test_positive"})

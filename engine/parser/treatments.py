@@ -192,7 +192,7 @@ def read_treatment_definition(text: str, duration_hint: dict[str, int] | None) -
         return None
     match = _LIST_LEAD.match(text.strip())
     if match is None:
-        return None
+        return read_any_definition(text)
     list_duration = _duration(match.group("duration"))
     if isinstance(list_duration, bool):
         return None
@@ -215,6 +215,79 @@ def read_treatment_definition(text: str, duration_hint: dict[str, int] | None) -
     return {"all": [*parts, choice]}
 
 
+# "(stable) use of any of the following (alone or in combination): A, B, and other X or Y
+# agents, including …": a choice with no required drug.
+_ANY_LEAD = re.compile(
+    r"^\s*(?:the\s+)?(?:stable\s+)?(?:use|treatment|therapy)\s+(?:of|with)\s+"
+    r"(?:any(?:\s+one)?(?:\s+or\s+more)?|one\s+or\s+more|at\s+least\s+one)\s+of\s+the\s+"
+    r"following(?:\s+[\w-]+){0,2}?\s*(?:\(\s*alone\s+or\s+in\s+combination\s*\))?\s*:\s*"
+    r"(?P<items>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# "other immunosuppressive or biologic agents": two classes sharing a noun.
+_SHARED_NOUN = re.compile(
+    r"^(?:other\s+)?(?P<a>[\w-]+)\s+or\s+(?P<b>[\w-]+)\s+"
+    r"(?P<noun>agents?|drugs?|medications?|therap(?:y|ies))$",
+    re.IGNORECASE,
+)
+_EXAMPLES_AT = re.compile(r"\s*,?\s*(?<![\w-])(?:including|such\s+as)(?![\w-])\s*", re.IGNORECASE)
+
+
+def read_any_definition(text: str) -> Rule | None:
+    """ "stable use of any of the following (alone or in combination): corticosteroids, NSAIDs,
+    and other immunosuppressive or biologic agents, including azathioprine, …".
+
+    Every item is an alternative, so the known ones are read (a class with examples is the
+    class) and the names the vocabulary does not know (NSAIDs, an unknown example) become one
+    review alternative beside them: known treatment → satisfied; none of them → review, never
+    "not met" on the strength of an unread name.
+    """
+    if _NEGATION_OR_HEDGE.search(text):
+        return None
+    match = _ANY_LEAD.match(text.strip())
+    if match is None:
+        return None
+    body = _ETC.sub("", match.group("items").strip().rstrip("."))
+    examples = ""
+    cut = _EXAMPLES_AT.search(body)
+    if cut is not None:
+        examples = body[cut.end() :]
+        body = body[: cut.start()]
+    names = [p.strip() for p in _ITEM_SEPARATOR.split(body) if p.strip()]
+    known: list[Rule] = []
+    unknown: list[str] = []
+    for name in names:
+        shared = _SHARED_NOUN.match(name)
+        parts = [name]
+        if shared is not None:
+            noun = shared.group("noun")
+            parts = [f"{shared.group('a')} {noun}", f"{shared.group('b')} {noun}"]
+        for part in parts:
+            plain = _PARENTHESIS.sub("", part).strip()
+            treatment = treatment_id(plain) or treatment_id(re.sub(r"^other\s+", "", plain))
+            if treatment is None:
+                unknown.append(name)
+            else:
+                # The leaf text is the item as written ("other immunosuppressive or biologic
+                # agents" for both classes it names).
+                known.append(_leaf(treatment, None, name))
+    if examples:
+        last = names[-1] if names else ""
+        if not known or known[-1]["text"] != last:
+            return None  # examples of something that is not a class just read
+        for example in _ITEM_SEPARATOR.split(examples):
+            example = example.strip(" .")
+            if example and treatment_id(example) is None:
+                # An example the vocabulary does not know may lie outside the class.
+                unknown.append(example)
+    if not known or len(names) < 2:
+        return None
+    choices: list[Rule] = list(known)
+    if unknown:
+        choices.append({"review": ", ".join(unknown)})
+    return {"any": choices, "text": match.group("items").strip()}
+
+
 def _with_duration(node: Rule, duration: dict[str, int]) -> Rule:
     """An ``ever`` leaf (or a group of them) turned into ``duration_at_least``."""
     if node.get("op") == "ever":
@@ -226,4 +299,4 @@ def _with_duration(node: Rule, duration: dict[str, int]) -> Rule:
     return node
 
 
-__all__ = ["read_treatment_definition", "treatment_id"]
+__all__ = ["read_any_definition", "read_treatment_definition", "treatment_id"]

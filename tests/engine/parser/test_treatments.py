@@ -228,10 +228,10 @@ def _leaves(node: Any) -> list[dict[str, Any]]:
         # a definition with nothing that refers to it is not a requirement of its own
         "Definition of conventional treatment: the use of glucocorticoids, and any of the "
         "following drugs: azathioprine, methotrexate.",
-        # a definition whose list cannot be read stays review, whatever refers to it
+        # a definition that names no treatment the vocabulary knows stays review
         "Conventional treatment over 6 months remains ineffective. Standard therapy is "
         "defined as stable use of any of the following (alone or in combination): "
-        "corticosteroids, NSAIDs.",
+        "NSAIDs, mertiomaxolide.",
     ],
 )
 def test_definitions_without_reading_give_no_treatment_leaf(item):
