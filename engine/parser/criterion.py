@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from engine.facts import fact_spec
 from engine.parser.childbearing import read_childbearing
 from engine.parser.mentions import find_conditions
+from engine.parser.organ import read_not_used_sentence, split_support_tail
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
 from engine.parser.split import EXCLUSION
@@ -30,7 +31,8 @@ _ALTERNATIVES_FOLLOW = re.compile(
 )
 _SUB_BULLET = re.compile(r"\s*(?:[*•‣⁃∙◦▪·\-–]|o(?=\s))\s*")
 _TOP_LEVEL_OR = re.compile(r",?\s+(?:or|and/or)\s+(?!without\b)", re.IGNORECASE)
-_ABBREVIATION_END = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bNo|\bapprox|\b[A-Z])$")
+# A capital after "/" ends a unit ("60 g/L. Blood transfusion ..."), not an abbreviation.
+_ABBREVIATION_END = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bNo|\bapprox|(?<!/)\b[A-Z])$")
 _NOTE = re.compile(r"\s*note\s*:", re.IGNORECASE)
 _ITEM_LABEL = re.compile(r"\s*(?:(?:\(\d{1,2}\)|\d{1,2}[.)]|[A-Za-z][.)])\s+|\d{1,2}[.)](?=[A-Z]))")
 # Inline sub-items: "1) Bone marrow ... A. Neutrophil ... B. Hemoglobin".
@@ -182,7 +184,8 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
 
 _DETAIL = re.compile(
     r"^\s*corrected\s+for\s+ha?emoglobin\s*$|^\s*(?:a\s+)?total\s+(?:score\s+)?(?:of\s+)?\d+\s+points?|inclusive\s*$|"
-    r"^\s*(?:calculated|estimated|measured)\s+(?:by|with|using)\s+(?:the\s+)?"
+    # The formula alone in brackets, "(Cockcroft - Gault)", names how the value is computed.
+    r"^\s*(?:(?:calculated|estimated|measured)\s+(?:by|with|using)\s+(?:the\s+)?)?"
     r"(?:Cockcroft[-\s/]*Gault|CKD-EPI|MDRD|pulse\s+oximet\w+)(?:\s+(?:formula|equation))?\s*$",
     re.IGNORECASE,
 )
@@ -457,7 +460,7 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
             if _ALTERNATIVE_LEAD.search(body):
                 alternative_leads.append(body.strip())
             continue  # a lead-in such as "Bone marrow function must meet:"
-        parts.append((_read_split(body, kind), clause.joined_by_or))
+        parts.append((_organ_part(body, kind) or _read_split(body, kind), clause.joined_by_or))
         part_texts.append(body)
     if not parts:
         return Reading(None, 0, 1)
@@ -476,6 +479,23 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
         # gets "not applicable" instead of an unanswerable question.
         return Reading(rule, leaves, reviews, _female_only())
     return Reading(rule, leaves, reviews)
+
+
+def _organ_part(body: str, kind: str) -> Rule | None:
+    """Organ-function wording of an inclusion (engine/parser/organ.py); None when absent."""
+    if kind == EXCLUSION:
+        return None
+    sentence = read_not_used_sentence(body)
+    if sentence is not None:
+        return sentence
+    tail = split_support_tail(body)
+    if tail is None:
+        return None
+    main_text, tail_rule = tail
+    main = _read_split(main_text, kind)
+    if _count(main)[1] > 0:
+        return None  # the threshold itself is not fully read: the clause stays as it was
+    return {"all": [main, tail_rule]}
 
 
 _PREGNANCY_FACTS = frozenset({"pregnant", "lactating", "pregnancy_test_positive"})

@@ -10,6 +10,7 @@ from typing import Any
 
 from engine.facts import fact_spec
 from engine.parser.mentions import find_conditions
+from engine.parser.organ import by_bracket_code, either_or_both
 from engine.parser.quantities import (
     COMPARATOR,
     COUNT,
@@ -506,7 +507,7 @@ def _name_matches(text: str) -> list[tuple[int, int, str]]:
             continue
         index = int((match.lastgroup or "n0")[1:])
         chosen.append((match.start(), match.end(), _NUMERIC_NAMES[index][1]))
-    return _merge_same(text, chosen)
+    return _merge_same(text, by_bracket_code(text, chosen))
 
 
 _BETWEEN_NAME_AND_VALUE = re.compile(
@@ -529,13 +530,14 @@ def _measures(text: str, kind: str) -> list[Mention]:
     index = 0
     while index < len(names):
         # Names sharing one threshold: "AST and ALT ≤ 3.0 ULN" (all); in an exclusion also
-        # "ALT or AST > 3 × ULN" (either excludes). "INR or APTT ≤ 1.5" in an inclusion is not
-        # read: whether both or one must hold is not said.
+        # "ALT or AST > 3 × ULN" (either excludes). "INR or APTT ≤ 1.5" in an inclusion does
+        # not say whether both or one must hold: true only when both do, review when they
+        # disagree (organ.either_or_both).
         chain = [names[index]]
         joiner = _AND_NAME
         while index + len(chain) < len(names):
             gap = text[chain[-1][1] : names[index + len(chain)][0]]
-            if len(chain) == 1 and kind == EXCLUSION and _OR_NAME.fullmatch(gap):
+            if len(chain) == 1 and _OR_NAME.fullmatch(gap):
                 joiner = _OR_NAME
             if joiner.fullmatch(gap) is None:
                 break
@@ -553,6 +555,8 @@ def _measures(text: str, kind: str) -> list[Mention]:
             leaf["text"] = mention_text
         mode = "any" if joiner is _OR_NAME else "all"
         rule: Rule = leaves[0] if len(leaves) == 1 else {mode: leaves, "text": mention_text}
+        if mode == "any" and kind != EXCLUSION:
+            rule = either_or_both(leaves, mention_text)
         mentions.append(Mention(start, end, rule, "measure"))
         index += len(chain)
     return mentions

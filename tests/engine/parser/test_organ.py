@@ -1,0 +1,227 @@
+"""Organ-function wording: support-free thresholds, transfusions, "INR or APTT", lab codes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from engine import Settings, build_facts, evaluate_trial, load_criteria, profile_from_dict
+from engine.parser import parse_criteria_text
+
+SCREENING = date(2026, 11, 23)
+
+
+def _strip_text(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_text(v) for k, v in node.items() if k != "text"}
+    if isinstance(node, list):
+        return [_strip_text(item) for item in node]
+    return node
+
+
+def criterion_of(item: str, kind: str = "inclusion") -> dict[str, Any]:
+    heading = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    document = parse_criteria_text("T", f"{heading}\n\n1. {item}\n")
+    load_criteria(document)  # the loader accepts what the parser writes
+    (criterion,) = document["criteria"]
+    return criterion
+
+
+def rule_of(item: str, kind: str = "inclusion") -> Any:
+    return _strip_text(criterion_of(item, kind)["rule"])
+
+
+def status(criterion: dict[str, Any], patient: dict[str, Any]) -> str:
+    criteria = load_criteria(
+        {"format": "trialmatch-criteria/1", "trial_id": "T", "source": "automatic",
+         "criteria": [criterion]}
+    )  # fmt: skip
+    profile = profile_from_dict({"format": "trialmatch-patient/1", **patient})
+    (result,) = evaluate_trial(criteria, build_facts(profile, SCREENING, Settings())).criteria
+    return result.status.value
+
+
+CRCL_50 = {"fact": "derived.crcl", "op": ">=", "value": 50, "unit": "mL/min"}
+NO_TRANSFUSION_7D = {
+    "not": {"fact": "treatment.transfusion", "op": "within", "window": {"days": 7}}
+}
+NO_CSF_7D = {"not": {"fact": "treatment.csf", "op": "within", "window": {"days": 7}}}
+
+
+def test_renal_line_keeps_the_threshold_and_leaves_the_support_for_review():
+    rule = rule_of(
+        "Renal function: Defined as a calculated creatinine clearance rate (Cockcroft - Gault) "
+        "≥ 50 mL/min without the need for hydration assistance."
+    )
+    assert rule == {"all": [CRCL_50, {"review": "without the need for hydration assistance"}]}
+
+
+def test_bone_marrow_line_with_the_transfusion_and_growth_factor_sentence():
+    rule = rule_of(
+        "Bone marrow function: Defined as absolute neutrophil count (ANC) ≥ 1.0×10⁹/L and "
+        "hemoglobin (Hb) ≥ 60 g/L. Blood transfusion and growth factors should not be used to "
+        "meet these requirements within 7 days before the inclusion and exclusion screening."
+    )
+    assert rule["all"][0] == {
+        "all": [
+            {"fact": "lab.anc", "op": ">=", "value": 1, "unit": "10*9/L"},
+            {"fact": "lab.hemoglobin", "op": ">=", "value": 60, "unit": "g/L"},
+        ]
+    }
+    sentence = rule["all"][1]["all"]
+    assert sentence[:2] == [NO_TRANSFUSION_7D, NO_CSF_7D]
+    # "growth factors" is wider than the colony-stimulating factors the facts record.
+    assert "erythropoietin" in sentence[2]["review"]
+
+
+@pytest.mark.parametrize(
+    ("item", "expected_tail"),
+    [
+        (
+            "Platelets ≥ 75×10^9/L without transfusion within 7 days before screening.",
+            NO_TRANSFUSION_7D,
+        ),
+        (
+            "Hemoglobin ≥ 90 g/L without the need for red blood cell transfusion support.",
+            {"review": "without the need for red blood cell transfusion support"},
+        ),
+        (
+            "ANC ≥ 1.5×10^9/L (without G-CSF support within 14 days).",
+            {"not": {"fact": "treatment.csf", "op": "within", "window": {"days": 14}}},
+        ),
+    ],
+)
+def test_support_free_thresholds(item, expected_tail):
+    rule = rule_of(item)
+    assert rule["all"][1] == expected_tail
+    assert "fact" in rule["all"][0]
+
+
+@pytest.mark.parametrize(
+    ("item", "kind"),
+    [
+        # a tail that is not about support: a negation the reader does not structure
+        ("Creatinine clearance ≥ 50 mL/min without evidence of proteinuria.", "inclusion"),
+        # the same words in an exclusion are not read as a requirement
+        ("Creatinine clearance < 30 mL/min without dialysis support.", "exclusion"),
+        # products the facts do not record, or no window: never assumed absent
+        (
+            "Erythropoietin should not be used to meet these requirements within 7 days.",
+            "inclusion",
+        ),
+        ("Blood transfusion should not be used to meet these requirements.", "inclusion"),
+    ],
+)
+def test_support_wording_that_stays_for_review(item, kind):
+    criterion = criterion_of(item, kind)
+    text = str(criterion["rule"])
+    assert "treatment.transfusion" not in text
+    assert "treatment.csf" not in text
+
+
+def test_transfusion_within_the_window_violates_the_bone_marrow_line():
+    criterion = criterion_of(
+        "Hemoglobin (Hb) ≥ 60 g/L. Blood transfusion should not be used to meet these "
+        "requirements within 7 days before screening."
+    )
+    patient = {
+        "patient": {"birth_date": "1990-03-01", "sex": "female"},
+        "labs": [{"analyte": "hemoglobin", "value": 95, "unit": "g/L", "date": "2026-11-20"}],
+        "treatments_complete": True,
+    }
+    transfused = {
+        **patient,
+        "treatments": [
+            {"drug": "red_cell_transfusion", "start": "2026-11-19", "end": "2026-11-19"}
+        ],
+    }
+    assert status(criterion, {**patient, "treatments": []}) == "satisfied"
+    assert status(criterion, transfused) == "violated"
+
+
+INR = {"fact": "lab.inr", "op": "<=", "value": 1.5, "unit": "xULN"}
+APTT = {"fact": "lab.aptt", "op": "<=", "value": 1.5, "unit": "xULN"}
+
+
+def test_inr_or_aptt_in_an_inclusion_is_true_only_when_both_hold():
+    criterion = criterion_of(
+        "Coagulation function: Defined as international normalized ratio (INR) or activated "
+        "partial thromboplastin time (APTT) ≤ 1.5×ULN."
+    )
+    assert _strip_text(criterion["rule"]) == {
+        "any": [
+            {"all": [INR, APTT]},
+            {
+                "all": [
+                    {"any": [INR, APTT]},
+                    {
+                        "review": "Whether one of the values within the limit suffices: "
+                        "international normalized ratio (INR) or activated partial "
+                        "thromboplastin time (APTT) ≤ 1.5×ULN"
+                    },
+                ]
+            },
+        ]
+    }
+
+    def labs(inr: float, aptt: float) -> dict[str, Any]:
+        return {
+            "patient": {"birth_date": "1990-03-01", "sex": "female"},
+            "labs": [
+                {"analyte": "inr", "value": inr, "unit": "{INR}", "date": "2026-11-20",
+                 "uln": 1.1},
+                {"analyte": "aptt", "value": aptt, "unit": "s", "date": "2026-11-20",
+                 "uln": 35},
+            ],
+        }  # fmt: skip
+
+    assert status(criterion, labs(1.0, 30)) == "satisfied"
+    assert status(criterion, labs(3.0, 80)) == "violated"
+    # One within the limit and one above: the wording does not say, the team decides.
+    assert status(criterion, labs(1.0, 80)) == "review"
+
+
+def test_inr_or_aptt_in_an_exclusion_is_either():
+    rule = rule_of("INR or APTT > 1.5×ULN.", "exclusion")
+    assert rule == {"any": [{**INR, "op": ">"}, {**APTT, "op": ">"}]}
+
+
+def test_a_garbled_name_is_read_by_the_known_code_in_brackets():
+    rule = rule_of(
+        "Liver function: Asparagus cochinchinensis transase (AST) and Alanine "
+        "Aminotransferase (ALT)≤3.0 ULN, Total Bilirubin (TBIL) in serum ≤2.0×ULN."
+    )
+    assert rule == {
+        "all": [
+            {
+                "all": [
+                    {"fact": "lab.ast", "op": "<=", "value": 3, "unit": "xULN"},
+                    {"fact": "lab.alt", "op": "<=", "value": 3, "unit": "xULN"},
+                ]
+            },
+            {"fact": "lab.bilirubin_total", "op": "<=", "value": 2, "unit": "xULN"},
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # the bracket holds more than a code
+        "Asparagus cochinchinensis transase (AST, SGOT) ≤ 3.0 ULN.",
+        "Asparagus cochinchinensis transase (AST level) ≤ 3.0 ULN.",
+        # a qualifier or another known name before the bracket changes what is measured
+        "Direct bilirubin (TBIL) ≤ 1.5×ULN.",
+        "Urine transase (AST) ≤ 3.0 ULN.",
+        # a negation before the bracket
+        "No transase (AST) ≤ 3.0 ULN.",
+        # more than four unknown words
+        "Some very long garbled enzyme transase (AST) ≤ 3.0 ULN.",
+    ],
+)
+def test_a_code_in_brackets_does_not_cover_other_words(item):
+    rule = str(criterion_of(item)["rule"])
+    assert "lab.ast" not in rule
+    assert "bilirubin" not in rule
