@@ -6,7 +6,14 @@ import re
 from dataclasses import dataclass
 
 from engine.facts import fact_spec
-from engine.parser.childbearing import read_childbearing
+from engine.parser.childbearing import (
+    PREGNANCY_FACTS,
+    is_womans_plan,
+    names_women_only,
+    read_childbearing,
+    read_childbearing_branches,
+    scoped_to_women,
+)
 from engine.parser.mentions import find_conditions
 from engine.parser.organ import read_not_used_sentence, split_support_tail
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
@@ -406,7 +413,8 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
         return Reading(None, 0, 1)
     label = _ITEM_LABEL.match(text)
     if kind != EXCLUSION:
-        childbearing = read_childbearing(text[label.end() if label else 0 :].strip())
+        body_text = text[label.end() if label else 0 :].strip()
+        childbearing = read_childbearing(body_text) or read_childbearing_branches(body_text)
         if childbearing is not None:
             leaves, _ = _count(childbearing.rule)
             return Reading(childbearing.rule, leaves, 0, childbearing.applies_if)
@@ -473,12 +481,33 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
         # define only one of the alternatives; the others are for the study team.
         rule = {"any": [rule, *(_review(lead) for lead in alternative_leads)]}
     leaves, reviews = _count(rule)
-    if reviews == 0 and _fact_names(rule) <= _PREGNANCY_FACTS:
-        # "Pregnancy", "Pregnant or breastfeeding women": only a woman can be pregnant or
-        # breastfeed, so the criterion concerns women (as the curated rules write it); a man
-        # gets "not applicable" instead of an unanswerable question.
+    facts = _fact_names(rule)
+    if facts <= PREGNANCY_FACTS and all(is_womans_plan(r) for r in _review_texts(rule)):
+        # "Pregnancy", "Pregnant or breastfeeding women", "Pregnant women or women planning to
+        # conceive": only a woman can be pregnant, breastfeed or plan a pregnancy, so the
+        # criterion concerns women (as the curated rules write it); a man gets "not
+        # applicable" instead of an unanswerable question.
         return Reading(rule, leaves, reviews, _female_only())
+    if kind == EXCLUSION and facts & PREGNANCY_FACTS:
+        # The criterion also concerns men ("partners of male patients who plan ..."): the
+        # parts said of women carry "sex is female" themselves.
+        parts = [
+            (scoped_to_women(part, wording) if names_women_only(wording) else part, joined)
+            for (part, joined), wording in zip(parts, part_texts, strict=True)
+        ]
+        rule = _combine(parts, kind)
+        leaves, reviews = _count(rule)
     return Reading(rule, leaves, reviews)
+
+
+def _review_texts(rule: Rule) -> list[str]:
+    if "review" in rule:
+        return [str(rule["review"])]
+    if "not" in rule:
+        return _review_texts(rule["not"])
+    return [
+        text for child in rule.get("all") or rule.get("any") or [] for text in _review_texts(child)
+    ]
 
 
 def _organ_part(body: str, kind: str) -> Rule | None:
@@ -496,9 +525,6 @@ def _organ_part(body: str, kind: str) -> Rule | None:
     if _count(main)[1] > 0:
         return None  # the threshold itself is not fully read: the clause stays as it was
     return {"all": [main, tail_rule]}
-
-
-_PREGNANCY_FACTS = frozenset({"pregnant", "lactating", "pregnancy_test_positive"})
 
 
 def _female_only() -> Rule:
