@@ -31,7 +31,18 @@ CORPUS = ROOT / "tests" / "parser_corpus"
 # Corpus texts added later with their expected rules written before the parser ever ran on
 # them, modelled on registry records of other areas; reported apart from the first corpus.
 INDEPENDENT = frozenset(
-    {"lupus_nephritis_biopsy", "myasthenia_gravis", "multiple_sclerosis", "oncology_cart_lymphoma"}
+    {
+        "lupus_nephritis_biopsy",
+        "myasthenia_gravis",
+        "multiple_sclerosis",
+        "oncology_cart_lymphoma",
+        # second independent round: non-rheumatology styles (oncology organ tables,
+        # cardiology, paediatric ages in months, hepatology/nephrology)
+        "oncology_phase1_organ_table",
+        "cardiology_hypertrophic_cardiomyopathy",
+        "paediatric_sjia_months",
+        "hepatology_cirrhosis_renal",
+    }
 )
 
 

@@ -23,7 +23,7 @@ _NEGATIVE_TEST = re.compile(
     re.IGNORECASE,
 )
 _TEST_WINDOW = re.compile(
-    r"\s*(?:within\s+(?P<days>\d{1,2})\s+days?\s+(?:before|prior\s+to)\s+"
+    r"\s*(?:within\s+(?:(?P<days>\d{1,2})\s+days?|(?P<hours>\d{1,3})\s+hours?)\s+(?:before|prior\s+to)\s+"
     r"(?:(?:study\s+)?(?:enrol(?:l)?ment|screening|randomi[sz]ation|the\s+first\s+dose|"
     r"(?:the\s+)?infusion|treatment))|at\s+screening|during\s+screening)",
     re.IGNORECASE,
@@ -55,6 +55,14 @@ _REFUSE = re.compile(
     r"postmenopausal|sterili[sz]ed|lactating|breast[-\s]?feeding)(?![\w-])",
     re.IGNORECASE,
 )
+
+
+def _days(window: re.Match[str]) -> int:
+    """The test's age limit in whole days; "72 hours" is 3 days, "36 hours" only 1 (stricter)."""
+    if window.group("days"):
+        return int(window.group("days"))
+    return int(window.group("hours")) // 24
+
 
 APPLIES_TO_CHILDBEARING_WOMEN: Rule = {
     "all": [
@@ -93,8 +101,8 @@ def read_childbearing(text: str) -> ChildbearingReading | None:
         end = test.end()
         window = _TEST_WINDOW.match(text, end)
         if window is not None:
-            if window.group("days"):
-                leaf["max_age_days"] = int(window.group("days"))
+            if window.group("days") or window.group("hours"):
+                leaf["max_age_days"] = _days(window)
             end = window.end()
         leaf["text"] = text[test.start() : test.end()].strip()
         leaves.append(leaf)
@@ -186,8 +194,8 @@ def _branch_clause(text: str) -> tuple[dict[str, str], list[Rule]] | None:
         end = test.end()
         window = _TEST_WINDOW.match(text, end)
         if window is not None:
-            if window.group("days"):
-                leaf["max_age_days"] = int(window.group("days"))
+            if window.group("days") or window.group("hours"):
+                leaf["max_age_days"] = _days(window)
             end = window.end()
         leaf["text"] = text[test.start() : end].strip()
         leaves.append(leaf)

@@ -311,6 +311,21 @@ def _read_split(text: str, kind: str) -> Rule:
             rule if _has_window(rule) or not _has_event(rule) else _review(piece)
             for rule, piece in zip(rules, pieces, strict=True)
         ]
+    if kind == EXCLUSION and or_cuts and len(or_cuts) == len(rules) - 1:
+        # "tocilizumab or canakinumab within 3 months": the window may cover both treatments;
+        # reading the first as "ever" would exclude a use years ago. A part set off by a comma
+        # ("organ transplantation, or GVHD within 2 weeks") and a disease beside a treatment
+        # ("a history of congenital heart disease or MI within 6 months") keep their reading.
+        for index, (cut_start, cut_end) in enumerate(or_cuts):
+            if (
+                "," not in text[cut_start:cut_end]
+                and _has_window(rules[index + 1])
+                and _has_event(rules[index])
+                and not _has_window(rules[index])
+                and _only_treatments(rules[index])
+                and _only_treatments(rules[index + 1])
+            ):
+                rules[index] = _review(pieces[index])
     combined: Rule = rules[0] if len(rules) == 1 else {mode: rules}
     if exceptions:
         # "..., except adequately treated basal cell carcinoma": the exception narrows the part.
@@ -320,6 +335,11 @@ def _read_split(text: str, kind: str) -> Rule:
 
 def _has_window(rule: Rule) -> bool:
     return "window" in str(rule)
+
+
+def _only_treatments(rule: Rule) -> bool:
+    names = _fact_names(rule)
+    return bool(names) and all(name.startswith("treatment.") for name in names)
 
 
 def _has_event(rule: Rule) -> bool:
@@ -404,10 +424,11 @@ def _with_definition(reference: str, definition: Rule) -> Rule:
 
 def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     """Read one criterion; its rule is None unless some part of it is understood."""
+    local_review = _local_review_lines(text)
     if (
         not section_known
         or _NOTE.match(text)
-        or _WHOLE_REVIEW.search(text)
+        or (_WHOLE_REVIEW.search(text) and not local_review)
         or len(text) > 20 * MAX_CLAUSE_CHARS
     ):
         return Reading(None, 0, 1)
@@ -422,8 +443,19 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     parts: list[tuple[Rule, bool]] = []
     part_texts: list[str] = []
     alternative_leads: list[str] = []
+    reviewed_lines: set[tuple[int, int]] = set()
     for number, clause in enumerate(clauses):
         clause_text = text[clause.start : clause.end]
+        line = next(((s, e) for s, e in local_review if s < clause.end and clause.start < e), None)
+        if line is not None:
+            # "* INR or PT ≤ 1.5 × ULN unless ... anticoagulant therapy": the condition
+            # belongs to its own sub-item, which is left for review as a whole.
+            if line not in reviewed_lines:
+                reviewed_lines.add(line)
+                line_text = _SUB_BULLET.sub("", text[line[0] : line[1]], count=1)
+                parts.append((_review(line_text), False))
+                part_texts.append(line_text)
+            continue
         listed = _positive_for_one_of(clause_text, kind)
         if listed is not None:
             parts.append((listed, clause.joined_by_or))
@@ -508,6 +540,40 @@ def _review_texts(rule: Rule) -> list[str]:
     return [
         text for child in rule.get("all") or rule.get("any") or [] for text in _review_texts(child)
     ]
+
+
+# Conditions that, inside one sub-item line, qualify that line only ("... unless receiving
+# anticoagulants"); a line ending in ":" introduces the lines below and is never local.
+_LOCAL_CONDITION = re.compile(r"(?<![\w-])(?:unless|if|whichever)(?![\w-])", re.IGNORECASE)
+_SUB_ITEM_LINE = re.compile(r"\s*(?:[*•‣⁃∙◦▪·\-–]|o(?=\s)|\d{1,2}[.)]|[a-z][.)]|\(\w\))\s+")
+
+
+def _local_review_lines(text: str) -> list[tuple[int, int]]:
+    """Sub-item lines holding every whole-review word ("unless", "if", "investigator").
+
+    In a criterion with sub-items (an organ-function table) such a word qualifies its own
+    line only; the other lines are read. Empty when a word sits in the lead line, outside a
+    sub-item, or spans lines.
+    """
+    lines: list[tuple[int, int]] = []
+    cursor = 0
+    for line in text.splitlines(keepends=True):
+        lines.append((cursor, cursor + len(line.rstrip("\r\n"))))
+        cursor += len(line)
+    flagged = [
+        (s, e)
+        for s, e in lines[1:]
+        if _LOCAL_CONDITION.search(text, s, e)
+        and _SUB_ITEM_LINE.match(text, s, e)
+        and not text[s:e].rstrip().endswith(":")
+    ]
+    if not flagged:
+        return []
+    for match in _WHOLE_REVIEW.finditer(text):
+        inside = any(s <= match.start() and match.end() <= e for s, e in flagged)
+        if not inside or not _LOCAL_CONDITION.fullmatch(match.group(0)):
+            return []  # judgement or counted choices ("meet (1) and any one of") stay whole
+    return flagged
 
 
 def _organ_part(body: str, kind: str) -> Rule | None:

@@ -62,7 +62,7 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     (r"international\s+(?:normali[sz]ed|standard(?:i[sz]ed)?)\s+ratio|INR", "lab.inr"),
     (r"activated\s+partial\s+thromboplastin\s+time|a?PTT|APTT", "lab.aptt"),
     (r"prothrombin\s+time|PT", "lab.pt"),
-    (r"urine\s+protein\s+(?:to|/)\s*creatinine\s+ratio|UPCR|uPCR", "lab.upcr"),
+    (r"urine\s+protein\s*(?:[-\s]to[-\s]|/)\s*creatinine\s+ratio|UPCR|uPCR", "lab.upcr"),
     (
         r"24[-\s]?h(?:our)?\s+urine\s+protein|24[-\s]?h(?:our)?\s+urinary\s+protein",
         "lab.urine_protein_24h",
@@ -157,11 +157,12 @@ _BOOLEAN_NAMES: tuple[tuple[str, str], ...] = (
 _BOOLEAN_NAME_RE = _alternation(_BOOLEAN_NAMES)
 _POSITIVE = re.compile(
     r"(?<![\w-])(?:positive\s+expression\s+of|(?:tested\s+|test\s+|is\s+|are\s+|be\s+)?(?:sero)?positive"
-    r"(?:\s+(?:for|in|of))?|reactive)(?![\w-])",
+    r"(?:\s+(?:for|in|of))?|reactive|(?<!not\s)(?<!non-)detectable)(?![\w-])",
     re.IGNORECASE,
 )
 _NEGATIVE = re.compile(
-    r"(?<![\w-])(?:negative|not\s+detected|undetectable|non-?reactive)(?![\w-])", re.IGNORECASE
+    r"(?<![\w-])(?:negative|not\s+detect(?:ed|able)|undetectable|non-?reactive)(?![\w-])",
+    re.IGNORECASE,
 )
 
 # Medicines named in the vocabulary, read as treatment events of that drug. Products already
@@ -296,9 +297,12 @@ _FILLER_PHRASES = re.compile(
     r"(?:previous\s+|prior\s+)?treatment\s+with|(?<=\w)\s+treatment(?=\s+within)|"
     r"combined\s+with|the\s+following|is\s+satisfied|are\s+satisfied|must\s+be|should\s+be|"
     r"calculated\s+by\s+(?:the\s+)?Cockcroft[-\s/]*Gault(?:\s+formula)?|\(\s*Cockcroft[-\s/]*Gault\s*\)|"
+    # The equations the engine computes eGFR with (CKD-EPI 2021 from 18, bedside Schwartz below).
+    r"(?:calculated|estimated)\s+(?:by|with|using)\s+(?:the\s+)?(?:CKD-EPI|(?:bedside\s+)?Schwartz)"
+    r"(?:\s+(?:formula|equation))?|\(\s*(?:CKD-EPI|(?:bedside\s+)?Schwartz)(?:\s+(?:formula|equation))?\s*\)|"
     r"measured\s+by\s+pulse\s+oximet(?:er|ry)|in\s+room\s+air|on\s+room\s+air|"
     r"of\s+(?:the\s+)?predicted(?:\s+value)?|predicted|"
-    r"total\s+score|points?|pts|score|(?:as\s+)?(?:assessed|measured|determined|documented)\s+by\s+"
+    r"total\s+score|points?|pts|score|(?:as\s+)?(?:(?:assessed|measured|determined|documented)\s+)?by\s+"
     r"(?:echocardiography|echocardiogram|MUGA|cardiac\s+MRI|any\s+imaging\s+method)|(?:confirmed|determined|detected|measured)\s+by\s+flow\s+cytometry|"
     r"(?:have\s+)?participated\s+in|participation\s+in|indicating\s+active\s+(?:disease|vasculitis)|"
     r"(?:A\s+)?total\s+of\s+\d+\s+points|\(\s*total\s+\d+\s+points\s*\)|\(\s*a\s+total\s+score\s+of\s+\d+\s+points\s*\)",

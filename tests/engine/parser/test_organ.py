@@ -225,3 +225,121 @@ def test_a_code_in_brackets_does_not_cover_other_words(item):
     rule = str(criterion_of(item)["rule"])
     assert "lab.ast" not in rule
     assert "bilirubin" not in rule
+
+
+ORGAN_TABLE = """Adequate organ function defined as:
+   * Hemoglobin ≥ 9.0 g/dL
+   * INR or PT ≤ 1.5 × ULN unless the participant is receiving anticoagulant therapy
+   * aPTT ≤ 1.5 × ULN"""
+
+
+def test_unless_in_one_sub_item_leaves_only_that_line_for_review():
+    rule = rule_of(ORGAN_TABLE)
+    assert rule == {
+        "all": [
+            {"fact": "lab.hemoglobin", "op": ">=", "value": 9, "unit": "g/dL"},
+            {
+                "review": "INR or PT ≤ 1.5 × ULN unless the participant is receiving "
+                "anticoagulant therapy"
+            },
+            {"fact": "lab.aptt", "op": "<=", "value": 1.5, "unit": "xULN"},
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # the condition is in the lead line: it may cover every line below
+        "Unless on anticoagulants, adequate coagulation:\n   * INR ≤ 1.5 × ULN\n"
+        "   * aPTT ≤ 1.5 × ULN",
+        # judgement and counted choices keep the whole criterion for review
+        "Adequate organ function:\n   * Hemoglobin ≥ 9.0 g/dL\n"
+        "   * Other values acceptable in the opinion of the investigator",
+        # the same word in a one-line criterion
+        "Hemoglobin ≥ 9.0 g/dL unless transfused.",
+    ],
+)
+def test_conditions_that_may_cover_more_than_their_line_keep_the_criterion_for_review(item):
+    assert criterion_of(item)["rule"] is None
+
+
+def test_a_window_after_two_treatments_joined_by_or_is_not_dropped_from_the_first():
+    rule = rule_of(
+        "Treatment with tocilizumab or canakinumab within 3 months before screening.",
+        "exclusion",
+    )
+    # Before: tocilizumab "ever", which excluded a use years ago.
+    assert rule == {
+        "any": [
+            {"review": "Treatment with tocilizumab"},
+            {"fact": "treatment.canakinumab", "op": "within", "window": {"months": 3}},
+        ]
+    }
+
+
+def test_a_disease_beside_an_event_with_a_window_keeps_its_lifetime_reading():
+    rule = rule_of(
+        "Have a history of congenital heart disease or acute myocardial infarction within 6 "
+        "months prior to screening.",
+        "exclusion",
+    )
+    assert rule == {
+        "any": [
+            {"fact": "history.congenital_heart_disease", "op": "ever"},
+            {"fact": "history.myocardial_infarction", "op": "within", "window": {"months": 6}},
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("item", "kind", "expected"),
+    [
+        (
+            "Urine protein-to-creatinine ratio > 1.0 g/g.",
+            "exclusion",
+            {"fact": "lab.upcr", "op": ">", "value": 1, "unit": "g/g"},
+        ),
+        (
+            "HCV RNA detectable at screening.",
+            "exclusion",
+            {"fact": "serology.hcv_rna", "op": "is_true"},
+        ),
+        (
+            "HCV RNA not detectable at screening.",
+            "inclusion",
+            {"fact": "serology.hcv_rna", "op": "is_false"},
+        ),
+        (
+            "Left ventricular ejection fraction (LVEF) ≥ 55% by echocardiography at screening.",
+            "inclusion",
+            {"fact": "lab.lvef", "op": ">=", "value": 55, "unit": "%"},
+        ),
+        (
+            "eGFR ≥ 45 mL/min/1.73 m² calculated using the CKD-EPI equation.",
+            "inclusion",
+            {"fact": "derived.egfr", "op": ">=", "value": 45, "unit": "mL/min/{1.73_m2}"},
+        ),
+        (
+            "Estimated GFR < 60 mL/min/1.73 m² (Schwartz formula).",
+            "exclusion",
+            {"fact": "derived.egfr", "op": "<", "value": 60, "unit": "mL/min/{1.73_m2}"},
+        ),
+    ],
+)
+def test_wording_that_changes_nothing(item, kind, expected):
+    assert rule_of(item, kind) == expected
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # another equation than the engine's: not the same value
+        "eGFR ≥ 45 mL/min/1.73 m² calculated using the MDRD equation.",
+        "eGFR ≥ 45 mL/min/1.73 m² calculated using the Cockcroft-Gault equation.",
+        # "not detectable" with a positive elsewhere: mixed polarity
+        "HCV RNA not detectable and HBsAg positive.",
+    ],
+)
+def test_wording_that_changes_the_reading_stays_for_review(item):
+    assert criterion_of(item)["rule"] is None
