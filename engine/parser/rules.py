@@ -9,6 +9,7 @@ from itertools import pairwise
 from typing import Any
 
 from engine.facts import fact_spec
+from engine.parser.ages import ages_in_months_or_days
 from engine.parser.mentions import find_conditions
 from engine.parser.organ import by_bracket_code, either_or_both
 from engine.parser.quantities import (
@@ -291,7 +292,7 @@ _PREGNANCY_TEST = re.compile(
 # ---------------------------------------------------------------------------------------------
 
 _FILLER_PHRASES = re.compile(
-    r"(?<![\w-])(?:a\s+)?history\s+of|at\s+the\s+time\s+of\s+(?:screening|signing\s+(?:the\s+)?informed\s+consent(?:\s+form)?)|"
+    r"(?<![\w-])(?:a\s+)?history\s+of|at\s+the\s+time\s+of\s+(?:screening|(?:signing\s+(?:the\s+)?)?informed\s+consent(?:\s+form)?)|"
     r"(?:during|in)\s+the\s+screening\s+(?:period|phase|stage)|at\s+(?:the\s+)?screening(?:\s+(?:stage|visit))?|"
     r"at\s+baseline|previous\s+or\s+concurrent|[≥>]=?\s*(?=grade)|presence\s+of|evidence\s+of|suffering\s+from|"
     r"(?:previous\s+|prior\s+)?treatment\s+with|(?<=\w)\s+treatment(?=\s+within)|"
@@ -449,6 +450,7 @@ _FILLER_WORDS = frozenset(
         "adults",
         "adult",
         "children",
+        "infants",
         "adolescents",
         "paediatric",
         "pediatric",
@@ -646,9 +648,11 @@ _ANY_SEX = re.compile(
 
 
 def _ages(text: str) -> list[Mention]:
-    if _AGE_WORD.search(text) is None:
+    mentions: list[Mention] = [
+        Mention(start, end, rule, "measure") for start, end, rule in ages_in_months_or_days(text)
+    ]
+    if _AGE_WORD.search(text) is None and not mentions:
         return []
-    mentions: list[Mention] = []
     for pattern in (_AGE_RANGE, _AGE_THRESHOLD, _AGE_SUFFIX):
         for match in pattern.finditer(text):
             if any(m.start < match.end() and match.start() < m.end for m in mentions):
