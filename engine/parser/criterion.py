@@ -14,6 +14,7 @@ from engine.parser.childbearing import (
     read_childbearing_branches,
     scoped_to_women,
 )
+from engine.parser.infections import read_defined_infection
 from engine.parser.mentions import find_conditions
 from engine.parser.organ import read_not_used_sentence, split_support_tail
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
@@ -161,7 +162,10 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
         main_text = main_text[:start] + " " * (end - start) + main_text[end:]
     main = read_clause(main_text, kind, source=text)
     if main is None:
-        return _review(text)
+        defined = read_defined_infection(
+            text, lambda inner: read_clause(inner, kind), exclusion=kind == EXCLUSION
+        )
+        return defined if defined is not None else _review(text)
     extras: list[Rule] = []
     exceptions: list[Rule] = []
     for start, end in groups:

@@ -586,6 +586,9 @@ def _threshold_at(text: str, cursor: int, facts: list[str]) -> tuple[int, list[R
                         "unit": "{score}",
                     }
                 ]
+    between = _between_threshold(text, cursor, facts)
+    if between is not None:
+        return between
     match = _THRESHOLD.match(text, cursor)
     op: str | None
     if match is not None:
@@ -613,6 +616,32 @@ def _threshold_at(text: str, cursor: int, facts: list[str]) -> tuple[int, list[R
         leaves.append(leaf)
     end = match.end()
     return end, leaves
+
+
+_BETWEEN_VALUES = re.compile(
+    r"between\s+(?P<low>\d+(?:\.\d+)?)\s*(?:and|-|–)\s*" + VALUE, re.IGNORECASE
+)
+
+
+def _between_threshold(text: str, cursor: int, facts: list[str]) -> tuple[int, list[Rule]] | None:
+    """ "Body weight between 50 and 120 kg": both bounds in the unit written after the second."""
+    match = _BETWEEN_VALUES.match(text, cursor)
+    if match is None or len(facts) != 1:
+        return None
+    spec = fact_spec(facts[0])
+    if spec is None:
+        return None
+    amount = quantity(facts[0], match, has_uln=spec.has_uln)
+    low = float(match.group("low"))
+    if amount is None or amount.unit is None or not low < amount.value:
+        return None
+    leaf: Rule = {
+        "fact": facts[0],
+        "op": "between",
+        "value": [_clean(low), _clean(amount.value)],
+        "unit": amount.unit,
+    }
+    return match.end(), [leaf]
 
 
 def _clean(value: float) -> float | int:
@@ -780,12 +809,24 @@ def _viral_loads(text: str) -> list[Mention]:
 _WINDOW_RE = re.compile(WINDOW, re.IGNORECASE)
 
 
+_GRADE_SIGN = re.compile(r"(?:≥|>=)\s*$")
+
+
+def _with_grade_sign(text: str, name: tuple[int, int, str]) -> tuple[int, int, str]:
+    """ "≥Grade 2 GVHD" is grade 2 or more, what history.gvhd records: the sign joins the name."""
+    start, end, fact = name
+    sign = _GRADE_SIGN.search(text, 0, start) if fact == "history.gvhd" else None
+    if sign is None or not text[start:end].casefold().startswith("grade"):
+        return name
+    return sign.start(), end, fact
+
+
 def _events(text: str) -> list[Mention]:
     names = [
         (match.start(), match.end(), _EVENT_NAMES[int((match.lastgroup or "n0")[1:])][1])
         for match in _EVENT_NAME_RE.finditer(text)
     ]
-    names = _merge_same(text, names)
+    names = [_with_grade_sign(text, name) for name in _merge_same(text, names)]
     mentions: list[Mention] = []
     windows = list(_WINDOW_RE.finditer(text))
     if len(windows) > 1:

@@ -343,3 +343,34 @@ def test_wording_that_changes_nothing(item, kind, expected):
 )
 def test_wording_that_changes_the_reading_stays_for_review(item):
     assert criterion_of(item)["rule"] is None
+
+
+@pytest.mark.parametrize(
+    ("item", "kind", "expected"),
+    [
+        (
+            "≥Grade 2 GVHD within 2 weeks prior to screening.",
+            "exclusion",
+            {"fact": "history.gvhd", "op": "within", "window": {"weeks": 2}},
+        ),
+        (
+            "Body weight between 50 and 120 kg.",
+            "inclusion",
+            {"fact": "weight_kg", "op": "between", "value": [50, 120], "unit": "kg"},
+        ),
+    ],
+)
+def test_grade_sign_and_between_values(item, kind, expected):
+    assert rule_of(item, kind) == expected
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "Body weight between 50 and 120.",  # no unit
+        "Body weight between 120 and 50 kg.",  # not a range
+        "≥ 2 GVHD within 2 weeks.",  # a number without "grade"
+    ],
+)
+def test_grade_sign_and_between_values_that_stay_for_review(item):
+    assert criterion_of(item)["rule"] is None
