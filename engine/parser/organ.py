@@ -209,6 +209,13 @@ _STOP_WORDS = frozenset(
         "urine",
         "urinary",
         "ratio",
+        # another measure of the same analyte ("Prothrombin activity (PT)" is not the time)
+        "activity",
+        "index",
+        "percentage",
+        "percent",
+        "fraction",
+        "time",
         "function",
         "defined",
         "as",

@@ -374,3 +374,8 @@ def test_grade_sign_and_between_values(item, kind, expected):
 )
 def test_grade_sign_and_between_values_that_stay_for_review(item):
     assert criterion_of(item)["rule"] is None
+
+
+def test_another_measure_of_the_same_analyte_is_not_read_by_the_code():
+    rule = str(criterion_of("Prothrombin activity (PT) ≥ 1.5 × ULN.")["rule"])
+    assert "lab.pt" not in rule
