@@ -670,7 +670,8 @@ _AGE_WORD = re.compile(
     r"(?<![\w-])(?:age|aged|years?\s+old|years?\s+of\s+age)(?![\w-])", re.IGNORECASE
 )
 _ANY_SEX = re.compile(
-    r"(?:,\s*)?(?:both\s+male\s+and\s+female|male\s+(?:and|or)\s+female|regardless\s+of\s+(?:gender|sex)|"
+    r"(?:,\s*)?(?:both\s+males?\s+and\s+females?|males?\s+(?:and|or)\s+females?|"
+    r"regardless\s+of\s+(?:gender|sex)|"
     r"(?:of\s+)?(?:either|any|both)\s+(?:sex|gender)(?:es|s)?|all\s+genders)",
     re.IGNORECASE,
 )

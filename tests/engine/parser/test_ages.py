@@ -94,3 +94,13 @@ def test_a_child_of_six_months_and_twenty_days_is_old_enough():
     assert status("2026-06-01") == "violated"  # 5 months
     assert status("2008-11-24") == "satisfied"  # 17 years 11 months
     assert status("2008-11-23") == "violated"  # 18 years on the screening date
+
+
+def test_males_or_females_is_any_sex_but_males_alone_is_a_restriction():
+    assert _strip_text(criterion_of("Males or females aged 18 to 65 years.")["rule"]) == {
+        "fact": "age_years",
+        "op": "between",
+        "value": [18, 65],
+        "unit": "a",
+    }
+    assert criterion_of("Males aged 18 to 65 years.")["rule"] is None
