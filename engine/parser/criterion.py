@@ -16,7 +16,12 @@ from engine.parser.childbearing import (
 )
 from engine.parser.infections import read_defined_infection
 from engine.parser.mentions import find_conditions
-from engine.parser.organ import read_not_used_sentence, split_support_tail
+from engine.parser.organ import (
+    is_same_threshold,
+    read_not_used_sentence,
+    restated_values,
+    split_support_tail,
+)
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
 from engine.parser.split import EXCLUSION
@@ -157,10 +162,13 @@ def _count(rule: Rule | None) -> tuple[int, int]:
 def _read_with_parentheses(text: str, kind: str) -> Rule:
     """A clause's rule, with its parenthetical remarks read as exceptions or extra parts."""
     groups = [(s, e) for s, e in _parentheticals(text) if len(text[s + 1 : e - 1].split()) > 2]
+    restated = [(s, e) for s, e in restated_values(text) if (s, e) not in groups]
     main_text = text
-    for start, end in groups:
+    for start, end in [*groups, *restated]:
         main_text = main_text[:start] + " " * (end - start) + main_text[end:]
     main = read_clause(main_text, kind, source=text)
+    if main is not None and restated and not _restates(main, text, restated):
+        return _review(text)
     if main is None:
         defined = read_defined_infection(
             text, lambda inner: read_clause(inner, kind), exclusion=kind == EXCLUSION
@@ -191,6 +199,21 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
         # Exclusion: what excludes, unless the stated exception applies.
         rule = {"all" if kind == EXCLUSION else "any": [rule, *exceptions]}
     return rule
+
+
+def _restates(main: Rule, text: str, restated: list[tuple[int, int]]) -> bool:
+    """Each "(1500/μL)" restates the threshold of the one numeric leaf just before it."""
+    leaves = [main] if "fact" in main else [c for c in main.get("all", []) if "fact" in c]
+    for start, end in restated:
+        before = [
+            leaf
+            for leaf in leaves
+            if str(leaf.get("text", ""))
+            and text.find(str(leaf["text"])) + len(str(leaf["text"])) <= start
+        ]
+        if not before or not is_same_threshold(text[start:end], before[-1]):
+            return False
+    return True
 
 
 _DETAIL = re.compile(

@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.parser.quantities import COUNT, WINDOW_UNIT, number
+from engine.facts import fact_spec
+from engine.parser.quantities import (
+    COMPARATOR,
+    COUNT,
+    VALUE,
+    WINDOW_UNIT,
+    comparator,
+    number,
+    quantity,
+)
+from engine.units import UnitError, to_canonical
 
 Rule = dict[str, Any]
 
@@ -271,4 +281,54 @@ def by_bracket_code(text: str, names: list[tuple[int, int, str]]) -> list[tuple[
     return result
 
 
-__all__ = ["by_bracket_code", "either_or_both", "read_not_used_sentence", "split_support_tail"]
+# ---------------------------------------------------------------------------------------------
+# The same threshold restated in another unit: "ANC ≥ 1.5 × 10^9/L (1500/μL)"
+# ---------------------------------------------------------------------------------------------
+
+_RESTATED = re.compile(r"\(\s*(?:" + COMPARATOR + r"\s*)?" + VALUE + r"\s*\)", re.IGNORECASE)
+
+
+def restated_values(text: str) -> list[tuple[int, int]]:
+    """Spans of brackets holding only a number with its unit ("(1500/μL)", "(9 g/dL)")."""
+    return [m.span() for m in _RESTATED.finditer(text) if m.group("num")]
+
+
+def is_same_threshold(bracket: str, leaf: Rule) -> bool:
+    """Whether a bracketed value is the leaf's threshold in another unit (within 1 %).
+
+    The 1 % allows the rounding of a written conversion ("1.5 mg/dL (133 µmol/L)"); a bracket
+    with another comparator, no unit, or another value is not the same threshold.
+    """
+    match = _RESTATED.fullmatch(bracket.strip())
+    fact = leaf.get("fact")
+    value = leaf.get("value")
+    if match is None or not isinstance(fact, str) or not isinstance(value, int | float):
+        return False
+    written = match.group("cmp")
+    if written is not None and comparator(written) != leaf.get("op"):
+        return False
+    spec = fact_spec(fact)
+    if spec is None:
+        return False
+    amount = quantity(fact, match, has_uln=spec.has_uln)
+    unit = leaf.get("unit")
+    if amount is None or amount.unit is None or not isinstance(unit, str):
+        return False
+    if "xULN" in (amount.unit, unit):
+        return amount.unit == unit and abs(amount.value - value) <= 0.01 * abs(value)
+    try:
+        here = to_canonical(fact, amount.value, amount.unit)
+        there = to_canonical(fact, float(value), unit)
+    except UnitError:
+        return False
+    return abs(here - there) <= 0.01 * max(abs(here), abs(there))
+
+
+__all__ = [
+    "by_bracket_code",
+    "either_or_both",
+    "is_same_threshold",
+    "read_not_used_sentence",
+    "restated_values",
+    "split_support_tail",
+]

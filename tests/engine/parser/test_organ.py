@@ -379,3 +379,37 @@ def test_grade_sign_and_between_values_that_stay_for_review(item):
 def test_another_measure_of_the_same_analyte_is_not_read_by_the_code():
     rule = str(criterion_of("Prothrombin activity (PT) ≥ 1.5 × ULN.")["rule"])
     assert "lab.pt" not in rule
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        (
+            "ANC ≥ 1.5 × 10^9/L (1500/μL).",
+            {"fact": "lab.anc", "op": ">=", "value": 1.5, "unit": "10*9/L"},
+        ),
+        (
+            "Hemoglobin ≥ 90 g/L (9 g/dL).",
+            {"fact": "lab.hemoglobin", "op": ">=", "value": 90, "unit": "g/L"},
+        ),
+        (
+            "Serum creatinine ≤ 1.5 mg/dL (133 µmol/L).",  # a rounded conversion
+            {"fact": "lab.creatinine", "op": "<=", "value": 1.5, "unit": "mg/dL"},
+        ),
+    ],
+)
+def test_a_threshold_restated_in_another_unit(item, expected):
+    assert rule_of(item) == expected
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "Hemoglobin ≥ 90 g/L (8 g/dL).",  # another value
+        "Platelets ≥ 100 × 10^9/L (≤ 100,000/μL).",  # another comparator
+        "Hemoglobin ≥ 90 g/L (9).",  # no unit
+        "Hemoglobin ≥ 90 g/L (90 kg).",  # a unit the fact does not take
+    ],
+)
+def test_a_bracketed_value_that_is_not_the_same_threshold_stays_for_review(item):
+    assert criterion_of(item)["rule"] is None
