@@ -21,6 +21,7 @@ from engine.parser.organ import (
     read_not_used_sentence,
     restated_values,
     split_support_tail,
+    support_in_brackets,
 )
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
@@ -190,6 +191,8 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
             exceptions.append(_review(inner))
         else:
             extra = read_clause(inner, kind)
+            if extra is None and kind != EXCLUSION:
+                extra = support_in_brackets(inner)
             if extra is None and kind == EXCLUSION:
                 return _review(text)
             extras.append(extra if extra is not None else _review(inner))

@@ -26,9 +26,15 @@ Rule = dict[str, Any]
 # Supportive products the facts know, as (pattern, fact). Transfusions of any blood product are
 # the treatment class; granulocyte colony-stimulating factors are treatment.csf.
 _SUPPORT_ITEMS: tuple[tuple[str, str], ...] = (
+    # A named product is that product only: a red cell transfusion does not break "without
+    # platelet transfusion".
+    (r"platelets?\s+transfusions?", "treatment.platelet_transfusion"),
     (
-        r"(?:(?:blood|red\s+(?:blood\s+)?cells?|RBC|platelets?|blood\s+products?)\s+)?"
-        r"transfusions?|blood\s+products?",
+        r"(?:red\s+(?:blood\s+)?cells?|RBC|packed\s+red\s+cells?)\s+transfusions?",
+        "treatment.red_cell_transfusion",
+    ),
+    (
+        r"(?:(?:blood|blood\s+products?)\s+)?transfusions?|blood\s+products?",
         "treatment.transfusion",
     ),
     (
@@ -165,6 +171,18 @@ def split_support_tail(text: str) -> tuple[str, Rule] | None:
         if items is not None:
             return text[: match.start()], _not_within(items, _window_of(window), tail)
     return text[: match.start()], {"review": text[match.start() :].strip(" ,;()")}
+
+
+def support_in_brackets(inner: str) -> Rule | None:
+    """ "(without platelet transfusion within 7 days)" after a threshold: what the tail says.
+
+    The same reading as a trailing "without ..." (split_support_tail); None when the bracket
+    does not start with "without" or is not about support.
+    """
+    split = split_support_tail("value " + inner.strip())
+    if split is None or split[0].strip() != "value":
+        return None
+    return split[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,4 +349,5 @@ __all__ = [
     "read_not_used_sentence",
     "restated_values",
     "split_support_tail",
+    "support_in_brackets",
 ]

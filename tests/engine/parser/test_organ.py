@@ -413,3 +413,24 @@ def test_a_threshold_restated_in_another_unit(item, expected):
 )
 def test_a_bracketed_value_that_is_not_the_same_threshold_stays_for_review(item):
     assert criterion_of(item)["rule"] is None
+
+
+def test_a_support_bracket_after_a_threshold_names_its_own_product():
+    rule = rule_of(
+        "Platelets ≥ 100,000/mm³ (without platelet transfusion within 7 days), "
+        "hemoglobin ≥ 9 g/dL (transfusion allowed)."
+    )
+    assert rule["all"][0] == {
+        "all": [
+            {"fact": "lab.platelets", "op": ">=", "value": 100000, "unit": "/uL"},
+            {
+                "not": {
+                    "fact": "treatment.platelet_transfusion",
+                    "op": "within",
+                    "window": {"days": 7},
+                }
+            },
+        ]
+    }
+    # "(transfusion allowed)" relaxes the threshold: the team reads it.
+    assert "review" in rule["all"][1]
