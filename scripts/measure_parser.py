@@ -40,6 +40,12 @@ INDEPENDENT = frozenset(
         "oncology_prognostic_factors",
         "ra_inadequate_response",
         "uc_steroid_dependent",
+        # second independent round: non-rheumatology styles (oncology organ tables,
+        # cardiology, paediatric ages in months, hepatology/nephrology)
+        "oncology_phase1_organ_table",
+        "cardiology_hypertrophic_cardiomyopathy",
+        "paediatric_sjia_months",
+        "hepatology_cirrhosis_renal",
     }
 )
 

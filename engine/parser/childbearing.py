@@ -23,7 +23,7 @@ _NEGATIVE_TEST = re.compile(
     re.IGNORECASE,
 )
 _TEST_WINDOW = re.compile(
-    r"\s*(?:within\s+(?P<days>\d{1,2})\s+days?\s+(?:before|prior\s+to)\s+"
+    r"\s*(?:within\s+(?:(?P<days>\d{1,2})\s+days?|(?P<hours>\d{1,3})\s+hours?)\s+(?:before|prior\s+to)\s+"
     r"(?:(?:study\s+)?(?:enrol(?:l)?ment|screening|randomi[sz]ation|the\s+first\s+dose|"
     r"(?:the\s+)?infusion|treatment))|at\s+screening|during\s+screening)",
     re.IGNORECASE,
@@ -55,6 +55,14 @@ _REFUSE = re.compile(
     r"postmenopausal|sterili[sz]ed|lactating|breast[-\s]?feeding)(?![\w-])",
     re.IGNORECASE,
 )
+
+
+def _days(window: re.Match[str]) -> int:
+    """The test's age limit in whole days; "72 hours" is 3 days, "36 hours" only 1 (stricter)."""
+    if window.group("days"):
+        return int(window.group("days"))
+    return int(window.group("hours")) // 24
+
 
 APPLIES_TO_CHILDBEARING_WOMEN: Rule = {
     "all": [
@@ -93,8 +101,8 @@ def read_childbearing(text: str) -> ChildbearingReading | None:
         end = test.end()
         window = _TEST_WINDOW.match(text, end)
         if window is not None:
-            if window.group("days"):
-                leaf["max_age_days"] = int(window.group("days"))
+            if window.group("days") or window.group("hours"):
+                leaf["max_age_days"] = _days(window)
             end = window.end()
         leaf["text"] = text[test.start() : test.end()].strip()
         leaves.append(leaf)
@@ -128,4 +136,193 @@ def read_childbearing(text: str) -> ChildbearingReading | None:
     return ChildbearingReading(rule, APPLIES_TO_CHILDBEARING_WOMEN)
 
 
-__all__ = ["APPLIES_TO_CHILDBEARING_WOMEN", "ChildbearingReading", "read_childbearing"]
+# Men whose partners may become pregnant: "male subjects with partners of childbearing
+# potential", "men with female partners of childbearing potential". The partner's potential is
+# not a fact; the criterion is applied to every man, as the curated files do (stricter, never
+# looser, than the wording).
+_MEN = re.compile(
+    r"(?<![\w-])(?:(?:the\s+)?male\s+(?:subjects?|patients?|participants?)|men|males)"
+    r"(?:\s+(?:with|whose|who\s+have)\s+(?:a\s+)?(?:female\s+)?(?:sexual\s+)?partners?"
+    r"(?:\s+(?:who\s+)?(?:is|are))?\s+of\s+(?:child[-\s]?bearing|reproductive)\s+(?:potential|age))?",
+    re.IGNORECASE,
+)
+_NOT_LACTATING = re.compile(
+    r"(?:must\s+|should\s+)?(?:not\s+be|be\s+non-?)\s*(?:lactating|breast[-\s]?feeding|nursing)",
+    re.IGNORECASE,
+)
+_ABSTINENCE = re.compile(r"\s*(?:or|and/or)\s+(?:sexual\s+)?abstinence", re.IGNORECASE)
+_CLAUSE_END = re.compile(r";|\.\s+(?=[A-Z])")
+_BRANCH_REFUSE = re.compile(
+    r"(?<![\w-])(?:unless|except|if|may|without|either|postmenopausal|sterili[sz]ed|no)(?![\w-])",
+    re.IGNORECASE,
+)
+_MALE: Rule = {"fact": "sex", "op": "in", "value": ["male"]}
+_FEMALE: Rule = {"fact": "sex", "op": "in", "value": ["female"]}
+
+
+def _branch_clause(text: str) -> tuple[dict[str, str], list[Rule]] | None:
+    """Who one clause is about ("women", "men", with their wording) and what it requires."""
+    spans: list[tuple[int, int]] = []
+    who: dict[str, str] = {}
+    for match in _MEN.finditer(text):
+        who.setdefault("men", match.group(0).strip())
+        spans.append(match.span())
+    for match in _SUBJECT.finditer(text):
+        if any(s <= match.start() < e for s, e in spans):
+            continue
+        who.setdefault("women", match.group(0).strip())
+        spans.append(match.span())
+    leaves: list[Rule] = []
+    contraception = _CONTRACEPTION.search(text)
+    if contraception is not None:
+        end = contraception.end()
+        abstinence = _ABSTINENCE.match(text, end)
+        if abstinence is not None:
+            end = abstinence.end()
+        period = _CONTRACEPTION_PERIOD.match(text, end)
+        leaves.append(
+            {
+                "fact": "contraception_agreed",
+                "op": "is_true",
+                "text": text[contraception.start() : end].strip(),
+            }
+        )
+        spans.append((contraception.start(), period.end() if period is not None else end))
+    test = _NEGATIVE_TEST.search(text)
+    if test is not None:
+        leaf: Rule = {"fact": "pregnancy_test_positive", "op": "is_false"}
+        end = test.end()
+        window = _TEST_WINDOW.match(text, end)
+        if window is not None:
+            if window.group("days") or window.group("hours"):
+                leaf["max_age_days"] = _days(window)
+            end = window.end()
+        leaf["text"] = text[test.start() : end].strip()
+        leaves.append(leaf)
+        spans.append((test.start(), end))
+    for match in _NOT_LACTATING.finditer(text):
+        leaves.append({"fact": "lactating", "op": "is_false", "text": match.group(0).strip()})
+        spans.append(match.span())
+    if not who or not leaves:
+        return None
+    rest: list[str] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        if start < cursor:
+            return None
+        rest.append(text[cursor:start])
+        cursor = end
+    rest.append(text[cursor:])
+    if re.search(r"\w", _JOINERS.sub(" ", " ".join(rest))):
+        return None
+    if "men" in who and any(leaf["fact"] != "contraception_agreed" for leaf in leaves):
+        return None  # a pregnancy test or breastfeeding asked of men: not the usual wording
+    return who, leaves
+
+
+def read_childbearing_branches(text: str) -> ChildbearingReading | None:
+    """Women of childbearing potential and men with such partners, clause by clause.
+
+    "Female subjects of childbearing potential and male subjects with partners of
+    childbearing potential must use medically approved contraception or abstinence ...;
+    Female subjects of childbearing potential must have a negative HCG test within 7 days
+    before study enrollment and not be lactating": applies to women of childbearing potential
+    and to men; each clause's requirements hold for the people it names, so a women-only
+    clause is any(sex male, requirements) when men are also concerned. Every clause must name
+    its people and say only contraception, a negative pregnancy test or "not be lactating";
+    anything else gives None.
+    """
+    if len(text) > 800 or _BRANCH_REFUSE.search(text):
+        return None
+    clauses = [c for c in _CLAUSE_END.split(text) if re.search(r"\w", c)]
+    read = [_branch_clause(clause) for clause in clauses]
+    if not read or any(r is None for r in read):
+        return None
+    readings = [r for r in read if r is not None]
+    wording: dict[str, str] = {}
+    for who, _ in readings:
+        for group, words in who.items():
+            wording.setdefault(group, words)
+    everyone = set(wording)
+    parts: list[Rule] = []
+    for who, leaves in readings:
+        required: Rule = leaves[0] if len(leaves) == 1 else {"all": leaves}
+        if set(who) == everyone:
+            parts.append(required)
+        elif set(who) == {"women"}:
+            # The men of the criterion are not asked what only the women's clause says.
+            parts.append({"any": [{**_MALE, "text": wording["men"]}, required]})
+        else:
+            parts.append({"any": [{**_FEMALE, "text": wording["women"]}, required]})
+    rule = parts[0] if len(parts) == 1 else {"all": parts}
+    if everyone == {"women"}:
+        return ChildbearingReading(rule, APPLIES_TO_CHILDBEARING_WOMEN)
+    if everyone == {"men"}:
+        return ChildbearingReading(rule, _MALE)
+    return ChildbearingReading(rule, {"any": [APPLIES_TO_CHILDBEARING_WOMEN, _MALE]})
+
+
+_WOMEN_WORD = re.compile(
+    r"(?<![\w-])(?:females?|women|woman|girls?|mothers?)(?![\w-])", re.IGNORECASE
+)
+_MEN_WORD = re.compile(
+    r"(?<![\w-])(?:males?|men|man|boys?|partners?|fathers?|sperm)(?![\w-])", re.IGNORECASE
+)
+_PLANS = re.compile(
+    r"(?<![\w-])(?:plan(?:s|ning|ned)?|intend(?:s|ing)?|wish(?:es|ing)?|want(?:s|ing)?)\s+to\s+"
+    r"(?:conceive|become\s+pregnant|get\s+pregnant|have\s+(?:a\s+)?(?:pregnancy|baby|child(?:ren)?))"
+    r"|(?<![\w-])(?:pregnancy|family)\s+plann(?:ing|ed)(?![\w-])",
+    re.IGNORECASE,
+)
+_PREGNANCY_WORD = re.compile(r"(?<![\w-])(?:pregnant|pregnancy)(?![\w-])", re.IGNORECASE)
+PREGNANCY_FACTS = frozenset({"pregnant", "lactating", "pregnancy_test_positive"})
+
+
+def names_women_only(text: str) -> bool:
+    """The wording speaks of women ("Females who are pregnant") and of no man or partner."""
+    return _WOMEN_WORD.search(text) is not None and _MEN_WORD.search(text) is None
+
+
+def is_womans_plan(text: str) -> bool:
+    """ "women planning to conceive", "who plan to have a pregnancy": a plan only a woman has.
+
+    "conceive" said of unnamed patients could be a man's plan, so the wording must name women
+    or speak of pregnancy, and must name no man or partner.
+    """
+    if _PLANS.search(text) is None or _MEN_WORD.search(text) is not None:
+        return False
+    return _WOMEN_WORD.search(text) is not None or _PREGNANCY_WORD.search(text) is not None
+
+
+def scoped_to_women(rule: Rule, wording: str) -> Rule:
+    """Pregnancy leaves of an exclusion part said of women, with "sex is female" beside them.
+
+    "Females who are pregnant or breastfeeding or who plan ...": any(all(sex female,
+    any(pregnant, lactating)), review). Used when the criterion also concerns men (a partner's
+    plans), so the whole criterion cannot be made not-applicable to men.
+    """
+    women_word = _WOMEN_WORD.search(wording)
+    female: Rule = {**_FEMALE, "text": women_word.group(0) if women_word else ""}
+    if rule.get("fact") in PREGNANCY_FACTS:
+        return {"all": [female, rule]}
+    children = rule.get("any")
+    if not isinstance(children, list):
+        return rule
+    pregnancy = [c for c in children if c.get("fact") in PREGNANCY_FACTS]
+    if not pregnancy:
+        return rule
+    others = [c for c in children if c.get("fact") not in PREGNANCY_FACTS]
+    women: Rule = {"all": [female, pregnancy[0] if len(pregnancy) == 1 else {"any": pregnancy}]}
+    return women if not others else {"any": [women, *others]}
+
+
+__all__ = [
+    "APPLIES_TO_CHILDBEARING_WOMEN",
+    "PREGNANCY_FACTS",
+    "ChildbearingReading",
+    "is_womans_plan",
+    "names_women_only",
+    "read_childbearing",
+    "read_childbearing_branches",
+    "scoped_to_women",
+]

@@ -6,9 +6,24 @@ import re
 from dataclasses import dataclass
 
 from engine.facts import fact_spec
-from engine.parser.childbearing import read_childbearing
+from engine.parser.childbearing import (
+    PREGNANCY_FACTS,
+    is_womans_plan,
+    names_women_only,
+    read_childbearing,
+    read_childbearing_branches,
+    scoped_to_women,
+)
 from engine.parser.counted import find_counted, read_counted
+from engine.parser.infections import read_defined_infection
 from engine.parser.mentions import find_conditions
+from engine.parser.organ import (
+    is_same_threshold,
+    read_not_used_sentence,
+    restated_values,
+    split_support_tail,
+    support_in_brackets,
+)
 from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
 from engine.parser.regimens import (
     list_lead,
@@ -38,7 +53,8 @@ _ALTERNATIVES_FOLLOW = re.compile(
 )
 _SUB_BULLET = re.compile(r"\s*(?:[*•‣⁃∙◦▪·\-–]|o(?=\s))\s*")
 _TOP_LEVEL_OR = re.compile(r",?\s+(?:or|and/or)\s+(?!without\b)", re.IGNORECASE)
-_ABBREVIATION_END = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bNo|\bapprox|\b[A-Z])$")
+# A capital after "/" ends a unit ("60 g/L. Blood transfusion ..."), not an abbreviation.
+_ABBREVIATION_END = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bNo|\bapprox|(?<!/)\b[A-Z])$")
 _NOTE = re.compile(r"\s*note\s*:", re.IGNORECASE)
 _ITEM_LABEL = re.compile(r"\s*(?:(?:\(\d{1,2}\)|\d{1,2}[.)]|[A-Za-z][.)])\s+|\d{1,2}[.)](?=[A-Z]))")
 # Inline sub-items: "1) Bone marrow ... A. Neutrophil ... B. Hemoglobin".
@@ -155,12 +171,18 @@ def _count(rule: Rule | None) -> tuple[int, int]:
 def _read_with_parentheses(text: str, kind: str) -> Rule:
     """A clause's rule, with its parenthetical remarks read as exceptions or extra parts."""
     groups = [(s, e) for s, e in _parentheticals(text) if len(text[s + 1 : e - 1].split()) > 2]
+    restated = [(s, e) for s, e in restated_values(text) if (s, e) not in groups]
     main_text = text
-    for start, end in groups:
+    for start, end in [*groups, *restated]:
         main_text = main_text[:start] + " " * (end - start) + main_text[end:]
     main = read_clause(main_text, kind, source=text)
-    if main is None:
+    if main is not None and restated and not _restates(main, text, restated):
         return _review(text)
+    if main is None:
+        defined = read_defined_infection(
+            text, lambda inner: read_clause(inner, kind), exclusion=kind == EXCLUSION
+        )
+        return defined if defined is not None else _review(text)
     extras: list[Rule] = []
     exceptions: list[Rule] = []
     for start, end in groups:
@@ -177,6 +199,8 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
             exceptions.append(_review(inner))
         else:
             extra = read_clause(inner, kind)
+            if extra is None and kind != EXCLUSION:
+                extra = support_in_brackets(inner)
             if extra is None and kind == EXCLUSION:
                 return _review(text)
             extras.append(extra if extra is not None else _review(inner))
@@ -188,9 +212,25 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
     return rule
 
 
+def _restates(main: Rule, text: str, restated: list[tuple[int, int]]) -> bool:
+    """Each "(1500/μL)" restates the threshold of the one numeric leaf just before it."""
+    leaves = [main] if "fact" in main else [c for c in main.get("all", []) if "fact" in c]
+    for start, end in restated:
+        before = [
+            leaf
+            for leaf in leaves
+            if str(leaf.get("text", ""))
+            and text.find(str(leaf["text"])) + len(str(leaf["text"])) <= start
+        ]
+        if not before or not is_same_threshold(text[start:end], before[-1]):
+            return False
+    return True
+
+
 _DETAIL = re.compile(
     r"^\s*corrected\s+for\s+ha?emoglobin\s*$|^\s*(?:a\s+)?total\s+(?:score\s+)?(?:of\s+)?\d+\s+points?|inclusive\s*$|"
-    r"^\s*(?:calculated|estimated|measured)\s+(?:by|with|using)\s+(?:the\s+)?"
+    # The formula alone in brackets, "(Cockcroft - Gault)", names how the value is computed.
+    r"^\s*(?:(?:calculated|estimated|measured)\s+(?:by|with|using)\s+(?:the\s+)?)?"
     r"(?:Cockcroft[-\s/]*Gault|CKD-EPI|MDRD|pulse\s+oximet\w+)(?:\s+(?:formula|equation))?\s*$",
     re.IGNORECASE,
 )
@@ -309,6 +349,21 @@ def _read_split(text: str, kind: str) -> Rule:
             rule if _has_window(rule) or not _has_event(rule) else _review(piece)
             for rule, piece in zip(rules, pieces, strict=True)
         ]
+    if kind == EXCLUSION and or_cuts and len(or_cuts) == len(rules) - 1:
+        # "tocilizumab or canakinumab within 3 months": the window may cover both treatments;
+        # reading the first as "ever" would exclude a use years ago. A part set off by a comma
+        # ("organ transplantation, or GVHD within 2 weeks") and a disease beside a treatment
+        # ("a history of congenital heart disease or MI within 6 months") keep their reading.
+        for index, (cut_start, cut_end) in enumerate(or_cuts):
+            if (
+                "," not in text[cut_start:cut_end]
+                and _has_window(rules[index + 1])
+                and _has_event(rules[index])
+                and not _has_window(rules[index])
+                and _only_treatments(rules[index])
+                and _only_treatments(rules[index + 1])
+            ):
+                rules[index] = _review(pieces[index])
     combined: Rule = rules[0] if len(rules) == 1 else {mode: rules}
     if exceptions:
         # "..., except adequately treated basal cell carcinoma": the exception narrows the part.
@@ -318,6 +373,11 @@ def _read_split(text: str, kind: str) -> Rule:
 
 def _has_window(rule: Rule) -> bool:
     return "window" in str(rule)
+
+
+def _only_treatments(rule: Rule) -> bool:
+    names = _fact_names(rule)
+    return bool(names) and all(name.startswith("treatment.") for name in names)
 
 
 def _has_event(rule: Rule) -> bool:
@@ -405,16 +465,18 @@ def _with_definition(reference: str, definition: Rule) -> Rule:
 
 def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     """Read one criterion; its rule is None unless some part of it is understood."""
+    local_review = _local_review_lines(text)
     if (
         not section_known
         or _NOTE.match(text)
-        or _WHOLE_REVIEW.search(text)
+        or (_WHOLE_REVIEW.search(text) and not local_review)
         or len(text) > 20 * MAX_CLAUSE_CHARS
     ):
         return Reading(None, 0, 1)
     label = _ITEM_LABEL.match(text)
     if kind != EXCLUSION:
-        childbearing = read_childbearing(text[label.end() if label else 0 :].strip())
+        body_text = text[label.end() if label else 0 :].strip()
+        childbearing = read_childbearing(body_text) or read_childbearing_branches(body_text)
         if childbearing is not None:
             leaves, _ = _count(childbearing.rule)
             return Reading(childbearing.rule, leaves, 0, childbearing.applies_if)
@@ -423,8 +485,19 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     part_texts: list[str] = []
     alternative_leads: list[str] = []
     in_list = False  # a clause opened a list ("as follows:"); its items are not read one by one
+    reviewed_lines: set[tuple[int, int]] = set()
     for number, clause in enumerate(clauses):
         clause_text = text[clause.start : clause.end]
+        line = next(((s, e) for s, e in local_review if s < clause.end and clause.start < e), None)
+        if line is not None:
+            # "* INR or PT ≤ 1.5 × ULN unless ... anticoagulant therapy": the condition
+            # belongs to its own sub-item, which is left for review as a whole.
+            if line not in reviewed_lines:
+                reviewed_lines.add(line)
+                line_text = _SUB_BULLET.sub("", text[line[0] : line[1]], count=1)
+                parts.append((_review(line_text), False))
+                part_texts.append(line_text)
+            continue
         listed = _positive_for_one_of(clause_text, kind)
         if listed is not None:
             parts.append((listed, clause.joined_by_or))
@@ -497,7 +570,7 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
             if _ALTERNATIVE_LEAD.search(body):
                 alternative_leads.append(body.strip())
             continue  # a lead-in such as "Bone marrow function must meet:"
-        parts.append((_read_split(body, kind), clause.joined_by_or))
+        parts.append((_organ_part(body, kind) or _read_split(body, kind), clause.joined_by_or))
         part_texts.append(body)
     if not parts:
         return Reading(None, 0, 1)
@@ -510,11 +583,22 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
         # define only one of the alternatives; the others are for the study team.
         rule = {"any": [rule, *(_review(lead) for lead in alternative_leads)]}
     leaves, reviews = _count(rule)
-    if reviews == 0 and _fact_names(rule) <= _PREGNANCY_FACTS:
-        # "Pregnancy", "Pregnant or breastfeeding women": only a woman can be pregnant or
-        # breastfeed, so the criterion concerns women (as the curated rules write it); a man
-        # gets "not applicable" instead of an unanswerable question.
+    facts = _fact_names(rule)
+    if facts <= PREGNANCY_FACTS and all(is_womans_plan(r) for r in _review_texts(rule)):
+        # "Pregnancy", "Pregnant or breastfeeding women", "Pregnant women or women planning to
+        # conceive": only a woman can be pregnant, breastfeed or plan a pregnancy, so the
+        # criterion concerns women (as the curated rules write it); a man gets "not
+        # applicable" instead of an unanswerable question.
         return Reading(rule, leaves, reviews, _female_only())
+    if kind == EXCLUSION and facts & PREGNANCY_FACTS:
+        # The criterion also concerns men ("partners of male patients who plan ..."): the
+        # parts said of women carry "sex is female" themselves.
+        parts = [
+            (scoped_to_women(part, wording) if names_women_only(wording) else part, joined)
+            for (part, joined), wording in zip(parts, part_texts, strict=True)
+        ]
+        rule = _combine(parts, kind)
+        leaves, reviews = _count(rule)
     return Reading(rule, leaves, reviews)
 
 
@@ -527,7 +611,65 @@ def _read_history(clause_text: str, kind: str) -> Rule | None:
     return read_gc_dose(body) or read_regimen(body, kind)
 
 
-_PREGNANCY_FACTS = frozenset({"pregnant", "lactating", "pregnancy_test_positive"})
+def _review_texts(rule: Rule) -> list[str]:
+    if "review" in rule:
+        return [str(rule["review"])]
+    if "not" in rule:
+        return _review_texts(rule["not"])
+    return [
+        text for child in rule.get("all") or rule.get("any") or [] for text in _review_texts(child)
+    ]
+
+
+# Conditions that, inside one sub-item line, qualify that line only ("... unless receiving
+# anticoagulants"); a line ending in ":" introduces the lines below and is never local.
+_LOCAL_CONDITION = re.compile(r"(?<![\w-])(?:unless|if|whichever)(?![\w-])", re.IGNORECASE)
+_SUB_ITEM_LINE = re.compile(r"\s*(?:[*•‣⁃∙◦▪·\-–]|o(?=\s)|\d{1,2}[.)]|[a-z][.)]|\(\w\))\s+")
+
+
+def _local_review_lines(text: str) -> list[tuple[int, int]]:
+    """Sub-item lines holding every whole-review word ("unless", "if", "investigator").
+
+    In a criterion with sub-items (an organ-function table) such a word qualifies its own
+    line only; the other lines are read. Empty when a word sits in the lead line, outside a
+    sub-item, or spans lines.
+    """
+    lines: list[tuple[int, int]] = []
+    cursor = 0
+    for line in text.splitlines(keepends=True):
+        lines.append((cursor, cursor + len(line.rstrip("\r\n"))))
+        cursor += len(line)
+    flagged = [
+        (s, e)
+        for s, e in lines[1:]
+        if _LOCAL_CONDITION.search(text, s, e)
+        and _SUB_ITEM_LINE.match(text, s, e)
+        and not text[s:e].rstrip().endswith(":")
+    ]
+    if not flagged:
+        return []
+    for match in _WHOLE_REVIEW.finditer(text):
+        inside = any(s <= match.start() and match.end() <= e for s, e in flagged)
+        if not inside or not _LOCAL_CONDITION.fullmatch(match.group(0)):
+            return []  # judgement or counted choices ("meet (1) and any one of") stay whole
+    return flagged
+
+
+def _organ_part(body: str, kind: str) -> Rule | None:
+    """Organ-function wording of an inclusion (engine/parser/organ.py); None when absent."""
+    if kind == EXCLUSION:
+        return None
+    sentence = read_not_used_sentence(body)
+    if sentence is not None:
+        return sentence
+    tail = split_support_tail(body)
+    if tail is None:
+        return None
+    main_text, tail_rule = tail
+    main = _read_split(main_text, kind)
+    if _count(main)[1] > 0:
+        return None  # the threshold itself is not fully read: the clause stays as it was
+    return {"all": [main, tail_rule]}
 
 
 def _counted_rule(rest: str, kind: str) -> Rule:

@@ -9,7 +9,9 @@ from itertools import pairwise
 from typing import Any
 
 from engine.facts import fact_spec
+from engine.parser.ages import ages_in_months_or_days
 from engine.parser.mentions import find_conditions
+from engine.parser.organ import by_bracket_code, either_or_both
 from engine.parser.quantities import (
     COMPARATOR,
     COUNT,
@@ -61,7 +63,7 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     (r"international\s+(?:normali[sz]ed|standard(?:i[sz]ed)?)\s+ratio|INR", "lab.inr"),
     (r"activated\s+partial\s+thromboplastin\s+time|a?PTT|APTT", "lab.aptt"),
     (r"prothrombin\s+time|PT", "lab.pt"),
-    (r"urine\s+protein\s+(?:to|/)\s*creatinine\s+ratio|UPCR|uPCR", "lab.upcr"),
+    (r"urine\s+protein\s*(?:[-\s]to[-\s]|/)\s*creatinine\s+ratio|UPCR|uPCR", "lab.upcr"),
     (
         r"24[-\s]?h(?:our)?\s+urine\s+protein|24[-\s]?h(?:our)?\s+urinary\s+protein",
         "lab.urine_protein_24h",
@@ -156,11 +158,12 @@ _BOOLEAN_NAMES: tuple[tuple[str, str], ...] = (
 _BOOLEAN_NAME_RE = _alternation(_BOOLEAN_NAMES)
 _POSITIVE = re.compile(
     r"(?<![\w-])(?:positive\s+expression\s+of|(?:tested\s+|test\s+|is\s+|are\s+|be\s+)?(?:sero)?positive"
-    r"(?:\s+(?:for|in|of))?|reactive)(?![\w-])",
+    r"(?:\s+(?:for|in|of))?|reactive|(?<!not\s)(?<!non-)detectable)(?![\w-])",
     re.IGNORECASE,
 )
 _NEGATIVE = re.compile(
-    r"(?<![\w-])(?:negative|not\s+detected|undetectable|non-?reactive)(?![\w-])", re.IGNORECASE
+    r"(?<![\w-])(?:negative|not\s+detect(?:ed|able)|undetectable|non-?reactive)(?![\w-])",
+    re.IGNORECASE,
 )
 
 # Medicines named in the vocabulary, read as treatment events of that drug. Products already
@@ -289,15 +292,18 @@ _PREGNANCY_TEST = re.compile(
 # ---------------------------------------------------------------------------------------------
 
 _FILLER_PHRASES = re.compile(
-    r"(?<![\w-])(?:a\s+)?history\s+of|at\s+the\s+time\s+of\s+(?:screening|signing\s+(?:the\s+)?informed\s+consent(?:\s+form)?)|"
+    r"(?<![\w-])(?:a\s+)?history\s+of|at\s+the\s+time\s+of\s+(?:screening|(?:signing\s+(?:the\s+)?)?informed\s+consent(?:\s+form)?)|"
     r"(?:during|in)\s+the\s+screening\s+(?:period|phase|stage)|at\s+(?:the\s+)?screening(?:\s+(?:stage|visit))?|"
     r"at\s+baseline|previous\s+or\s+concurrent|[≥>]=?\s*(?=grade)|presence\s+of|evidence\s+of|suffering\s+from|"
     r"(?:previous\s+|prior\s+)?treatment\s+with|(?<=\w)\s+treatment(?=\s+within)|"
     r"combined\s+with|the\s+following|is\s+satisfied|are\s+satisfied|must\s+be|should\s+be|"
     r"calculated\s+by\s+(?:the\s+)?Cockcroft[-\s/]*Gault(?:\s+formula)?|\(\s*Cockcroft[-\s/]*Gault\s*\)|"
+    # The equations the engine computes eGFR with (CKD-EPI 2021 from 18, bedside Schwartz below).
+    r"(?:calculated|estimated)\s+(?:by|with|using)\s+(?:the\s+)?(?:CKD-EPI|(?:bedside\s+)?Schwartz)"
+    r"(?:\s+(?:formula|equation))?|\(\s*(?:CKD-EPI|(?:bedside\s+)?Schwartz)(?:\s+(?:formula|equation))?\s*\)|"
     r"measured\s+by\s+pulse\s+oximet(?:er|ry)|in\s+room\s+air|on\s+room\s+air|"
     r"of\s+(?:the\s+)?predicted(?:\s+value)?|predicted|"
-    r"total\s+score|points?|pts|score|(?:as\s+)?(?:assessed|measured|determined|documented)\s+by\s+"
+    r"total\s+score|points?|pts|score|(?:as\s+)?(?:(?:assessed|measured|determined|documented)\s+)?by\s+"
     r"(?:echocardiography|echocardiogram|MUGA|cardiac\s+MRI|any\s+imaging\s+method)|(?:confirmed|determined|detected|measured)\s+by\s+flow\s+cytometry|"
     r"(?:have\s+)?participated\s+in|participation\s+in|indicating\s+active\s+(?:disease|vasculitis)|"
     r"(?:A\s+)?total\s+of\s+\d+\s+points|\(\s*total\s+\d+\s+points\s*\)|\(\s*a\s+total\s+score\s+of\s+\d+\s+points\s*\)",
@@ -444,6 +450,7 @@ _FILLER_WORDS = frozenset(
         "adults",
         "adult",
         "children",
+        "infants",
         "adolescents",
         "paediatric",
         "pediatric",
@@ -506,7 +513,7 @@ def _name_matches(text: str) -> list[tuple[int, int, str]]:
             continue
         index = int((match.lastgroup or "n0")[1:])
         chosen.append((match.start(), match.end(), _NUMERIC_NAMES[index][1]))
-    return _merge_same(text, chosen)
+    return _merge_same(text, by_bracket_code(text, chosen))
 
 
 _BETWEEN_NAME_AND_VALUE = re.compile(
@@ -529,13 +536,14 @@ def _measures(text: str, kind: str) -> list[Mention]:
     index = 0
     while index < len(names):
         # Names sharing one threshold: "AST and ALT ≤ 3.0 ULN" (all); in an exclusion also
-        # "ALT or AST > 3 × ULN" (either excludes). "INR or APTT ≤ 1.5" in an inclusion is not
-        # read: whether both or one must hold is not said.
+        # "ALT or AST > 3 × ULN" (either excludes). "INR or APTT ≤ 1.5" in an inclusion does
+        # not say whether both or one must hold: true only when both do, review when they
+        # disagree (organ.either_or_both).
         chain = [names[index]]
         joiner = _AND_NAME
         while index + len(chain) < len(names):
             gap = text[chain[-1][1] : names[index + len(chain)][0]]
-            if len(chain) == 1 and kind == EXCLUSION and _OR_NAME.fullmatch(gap):
+            if len(chain) == 1 and _OR_NAME.fullmatch(gap):
                 joiner = _OR_NAME
             if joiner.fullmatch(gap) is None:
                 break
@@ -553,6 +561,8 @@ def _measures(text: str, kind: str) -> list[Mention]:
             leaf["text"] = mention_text
         mode = "any" if joiner is _OR_NAME else "all"
         rule: Rule = leaves[0] if len(leaves) == 1 else {mode: leaves, "text": mention_text}
+        if mode == "any" and kind != EXCLUSION:
+            rule = either_or_both(leaves, mention_text)
         mentions.append(Mention(start, end, rule, "measure"))
         index += len(chain)
     return mentions
@@ -576,6 +586,9 @@ def _threshold_at(text: str, cursor: int, facts: list[str]) -> tuple[int, list[R
                         "unit": "{score}",
                     }
                 ]
+    between = _between_threshold(text, cursor, facts)
+    if between is not None:
+        return between
     match = _THRESHOLD.match(text, cursor)
     op: str | None
     if match is not None:
@@ -605,6 +618,32 @@ def _threshold_at(text: str, cursor: int, facts: list[str]) -> tuple[int, list[R
     return end, leaves
 
 
+_BETWEEN_VALUES = re.compile(
+    r"between\s+(?P<low>\d+(?:\.\d+)?)\s*(?:and|-|–)\s*" + VALUE, re.IGNORECASE
+)
+
+
+def _between_threshold(text: str, cursor: int, facts: list[str]) -> tuple[int, list[Rule]] | None:
+    """ "Body weight between 50 and 120 kg": both bounds in the unit written after the second."""
+    match = _BETWEEN_VALUES.match(text, cursor)
+    if match is None or len(facts) != 1:
+        return None
+    spec = fact_spec(facts[0])
+    if spec is None:
+        return None
+    amount = quantity(facts[0], match, has_uln=spec.has_uln)
+    low = float(match.group("low"))
+    if amount is None or amount.unit is None or not low < amount.value:
+        return None
+    leaf: Rule = {
+        "fact": facts[0],
+        "op": "between",
+        "value": [_clean(low), _clean(amount.value)],
+        "unit": amount.unit,
+    }
+    return match.end(), [leaf]
+
+
 def _clean(value: float) -> float | int:
     return int(value) if value == int(value) and abs(value) < 1e12 else value
 
@@ -631,16 +670,19 @@ _AGE_WORD = re.compile(
     r"(?<![\w-])(?:age|aged|years?\s+old|years?\s+of\s+age)(?![\w-])", re.IGNORECASE
 )
 _ANY_SEX = re.compile(
-    r"(?:,\s*)?(?:both\s+male\s+and\s+female|male\s+(?:and|or)\s+female|regardless\s+of\s+(?:gender|sex)|"
+    r"(?:,\s*)?(?:both\s+males?\s+and\s+females?|males?\s+(?:and|or)\s+females?|"
+    r"regardless\s+of\s+(?:gender|sex)|"
     r"(?:of\s+)?(?:either|any|both)\s+(?:sex|gender)(?:es|s)?|all\s+genders)",
     re.IGNORECASE,
 )
 
 
 def _ages(text: str) -> list[Mention]:
-    if _AGE_WORD.search(text) is None:
+    mentions: list[Mention] = [
+        Mention(start, end, rule, "measure") for start, end, rule in ages_in_months_or_days(text)
+    ]
+    if _AGE_WORD.search(text) is None and not mentions:
         return []
-    mentions: list[Mention] = []
     for pattern in (_AGE_RANGE, _AGE_THRESHOLD, _AGE_SUFFIX):
         for match in pattern.finditer(text):
             if any(m.start < match.end() and match.start() < m.end for m in mentions):
@@ -768,12 +810,24 @@ def _viral_loads(text: str) -> list[Mention]:
 _WINDOW_RE = re.compile(WINDOW, re.IGNORECASE)
 
 
+_GRADE_SIGN = re.compile(r"(?:≥|>=)\s*$")
+
+
+def _with_grade_sign(text: str, name: tuple[int, int, str]) -> tuple[int, int, str]:
+    """ "≥Grade 2 GVHD" is grade 2 or more, what history.gvhd records: the sign joins the name."""
+    start, end, fact = name
+    sign = _GRADE_SIGN.search(text, 0, start) if fact == "history.gvhd" else None
+    if sign is None or not text[start:end].casefold().startswith("grade"):
+        return name
+    return sign.start(), end, fact
+
+
 def _events(text: str) -> list[Mention]:
     names = [
         (match.start(), match.end(), _EVENT_NAMES[int((match.lastgroup or "n0")[1:])][1])
         for match in _EVENT_NAME_RE.finditer(text)
     ]
-    names = _merge_same(text, names)
+    names = [_with_grade_sign(text, name) for name in _merge_same(text, names)]
     mentions: list[Mention] = []
     windows = list(_WINDOW_RE.finditer(text))
     if len(windows) > 1:
