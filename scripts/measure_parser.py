@@ -31,7 +31,14 @@ CORPUS = ROOT / "tests" / "parser_corpus"
 # Corpus texts added later with their expected rules written before the parser ever ran on
 # them, modelled on registry records of other areas; reported apart from the first corpus.
 INDEPENDENT = frozenset(
-    {"lupus_nephritis_biopsy", "myasthenia_gravis", "multiple_sclerosis", "oncology_cart_lymphoma"}
+    {
+        "lupus_nephritis_biopsy",
+        "myasthenia_gravis",
+        "multiple_sclerosis",
+        "oncology_cart_lymphoma",
+        "sjogren_us_sponsor",
+        "aav_vasculitis_sponsor",
+    }
 )
 
 
