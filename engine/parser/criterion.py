@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from engine.facts import fact_spec
 from engine.parser.childbearing import read_childbearing
 from engine.parser.mentions import find_conditions
-from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
+from engine.parser.quantities import COMPARATOR, VALUE, WINDOW, comparator, quantity
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
 from engine.parser.split import EXCLUSION
 from engine.parser.treatments import read_treatment_definition
@@ -188,6 +188,25 @@ _DETAIL = re.compile(
 )
 
 
+_ANY_TIME = re.compile(
+    r"^\s*(?:current\s+or\s+(?:historical|past|previous)|(?:historical|past|previous)\s+or\s+current)"
+    r"(?:\s+(?:results?|tests?))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _leaf_keys(rule: Rule) -> set[tuple[str, str, str]]:
+    """Each leaf of ``rule`` as (fact, op, value) without its wording."""
+    if "fact" in rule:
+        return {(str(rule["fact"]), str(rule["op"]), repr(rule.get("value")))}
+    if "not" in rule:
+        return {(f"not {f}", o, v) for f, o, v in _leaf_keys(rule["not"])}
+    keys: set[tuple[str, str, str]] = set()
+    for child in rule.get("all") or rule.get("any") or []:
+        keys |= _leaf_keys(child)
+    return keys
+
+
 def _only_detail(inner: str, main: Rule, kind: str) -> bool:
     """Parenthetical remarks that only describe what the main part already says."""
     if _DETAIL.search(inner):
@@ -195,6 +214,22 @@ def _only_detail(inner: str, main: Rule, kind: str) -> bool:
     if kind == EXCLUSION and _EXAMPLES.match(inner) and "fact" in main:
         # "severe arrhythmias (including ventricular tachycardia, etc.)": examples of what the
         # main part already excludes.
+        return True
+    if (
+        _ANY_TIME.match(inner)
+        and _fact_names(main)
+        and all(name.startswith("antibody.") for name in _fact_names(main))
+    ):
+        # Antibody results count at any date (no maximum age), as "current or historical" says.
+        return True
+    restated = read_clause(inner, kind)
+    if (
+        restated is not None
+        and _count(restated)[1] == 0
+        and _leaf_keys(restated) <= _leaf_keys(main)
+    ):
+        # "Positive ANCA-associated antibodies (MPO-ANCA or PR3-ANCA positive)", "active ILD
+        # (HRCT showing ground-glass opacities)": the bracket says again what the part reads.
         return True
     if main.get("fact") == "diagnosis" and re.match(r"\s*including\b", inner, re.IGNORECASE):
         named = [c for c, _, _ in find_conditions(inner)]
@@ -276,6 +311,9 @@ def _read_split(text: str, kind: str) -> Rule:
     whole = _read_with_parentheses(text, kind)
     if "review" not in whole:
         return whole
+    narrowed = _read_before_qualifier(text, kind)
+    if narrowed is not None:
+        return narrowed
     or_cuts = _top_level_cuts(text, _TOP_LEVEL_OR)
     if or_cuts:
         mode = "any"
@@ -296,7 +334,13 @@ def _read_split(text: str, kind: str) -> Rule:
         # "INR or APTT ≤ 1.5×ULN": an unreadable alternative may be a fragment sharing the
         # other's threshold; accepting the readable one alone could overstate eligibility.
         return whole
-    if kind != EXCLUSION and any(_has_window(r) for r in rules):
+    if (kind != EXCLUSION and any(_has_window(r) for r in rules)) or (
+        kind == EXCLUSION
+        and any(_WINDOW_TEXT.search(p) and _OTHER_OF_CLASS.match(p) for p in pieces[1:])
+    ):
+        # In an exclusion "A or other B within 12 months" names one class with one window:
+        # "rituximab ever" would exclude a course of ten years ago. ("A or B within 2 weeks"
+        # keeps A without the window, as the curated files read it.)
         rules = [
             rule if _has_window(rule) or not _has_event(rule) else _review(piece)
             for rule, piece in zip(rules, pieces, strict=True)
@@ -306,6 +350,42 @@ def _read_split(text: str, kind: str) -> Rule:
         # "..., except adequately treated basal cell carcinoma": the exception narrows the part.
         return {"all" if kind == EXCLUSION else "any": [combined, *exceptions]}
     return combined
+
+
+_WINDOW_TEXT = re.compile(WINDOW, re.IGNORECASE)
+_OTHER_OF_CLASS = re.compile(r"\s*(?:any\s+)?(?:other|another)\b", re.IGNORECASE)
+# Where a clause narrows or illustrates what precedes: ", except adequately treated basal cell
+# carcinoma", ", including unstable angina or myocardial infarction within 6 months".
+_QUALIFIER = re.compile(
+    r",?\s+(?P<exception>except(?:\s+for)?|excluding|other\s+than)\b|"
+    r",?\s+(?P<examples>such\s+as|including|e\.g\.|for\s+example)(?:\s+but\s+not\s+limited\s+to)?\b",
+    re.IGNORECASE,
+)
+
+
+def _read_before_qualifier(text: str, kind: str) -> Rule | None:
+    """The part before a top-level "except ..." or "such as ..." read on its own.
+
+    The list after it is never read piece by piece: its items are exceptions or examples, not
+    requirements ("including juvenile dermatomyositis, systemic sclerosis" is not a diagnosis
+    of each). An exception stays for review beside the part (inclusion: the part or the
+    exception; exclusion: the part unless the exception). Examples in an exclusion belong to
+    the class the part names, which already excludes; in an inclusion they are left for review.
+    """
+    cuts = _top_level_cuts(text, _QUALIFIER)
+    if not cuts:
+        return None
+    start, _ = cuts[0]
+    head, tail = text[:start].strip(" ,"), text[start:].strip(" ,.;")
+    match = _QUALIFIER.match(text, start)
+    if not head or match is None or (match.group("examples") and kind != EXCLUSION):
+        return _review(text)
+    rule = _read_split(head, kind)
+    if "review" in rule:
+        return _review(text)
+    if match.group("examples"):
+        return rule
+    return {"all" if kind == EXCLUSION else "any": [rule, _review(tail)]}
 
 
 def _has_window(rule: Rule) -> bool:
