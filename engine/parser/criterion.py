@@ -286,6 +286,7 @@ def _pieces(text: str, cuts: list[tuple[int, int]]) -> list[str]:
 _EXAMPLES = re.compile(r"\s*(?:including|such\s+as|e\.g\.|for\s+example)\b", re.IGNORECASE)
 _GILBERT_HINT = re.compile(r"Gilbert", re.IGNORECASE)
 _COMMA = re.compile(r",\s+(?:and\s+)?")
+_AND = re.compile(r"\s+and\s+(?!/)", re.IGNORECASE)
 
 
 def _read_split(text: str, kind: str) -> Rule:
@@ -315,12 +316,18 @@ def _read_split(text: str, kind: str) -> Rule:
     if narrowed is not None:
         return narrowed
     or_cuts = _top_level_cuts(text, _TOP_LEVEL_OR)
+    comma_cuts = _top_level_cuts(text, _COMMA)
     if or_cuts:
         mode = "any"
         pieces = _pieces(text, or_cuts)
-    else:
-        pieces = _pieces(text, _top_level_cuts(text, _COMMA))
+    elif comma_cuts or kind == EXCLUSION:
+        pieces = _pieces(text, comma_cuts)
         mode = "any" if kind == EXCLUSION else "all"
+    else:
+        # "History of dry syndrome for at least 6 months prior to screening and disease still
+        # active ...": in an inclusion both halves are required, each read on its own.
+        pieces = _pieces(text, _top_level_cuts(text, _AND))
+        mode = "all"
     if not pieces:
         return whole
     exceptions = [_review(p) for p in pieces[1:] if _EXCEPTION.match(p)]
@@ -506,7 +513,11 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
                 part_texts.append(clause_text)
                 continue
             index = referring[0]
-            reference_text = _SUB_BULLET.sub("", part_texts[index], count=1)
+            reference_text = part_texts[index]
+            # Only a leading sub-bullet: "prior to screening" keeps its "o ".
+            leading = _SUB_BULLET.match(reference_text)
+            if leading is not None and leading.end() > 0 and leading.group(0).strip():
+                reference_text = reference_text[leading.end() :]
             regimen = read_treatment_definition(
                 definition.group("body"), _regimen_duration(reference_text)
             )

@@ -7,16 +7,41 @@ from itertools import pairwise
 
 from engine.parser.quantities import COUNT
 
-# Criteria sets named after their authors rather than a society and a year.
-NAMED_CLASSIFICATION = re.compile(
-    r"(?:(?:according\s+to|based\s+on|fulfill?(?:ing|s)?|meet(?:ing|s)?|by)\s+)?(?:the\s+)?"
-    r"(?:(?:diagnostic|classification)\s+)?(?:criteria\s+(?:of|by)\s+)?Bohan\s+(?:and|&)\s+Peter"
-    r"(?:['’]s)?(?:\s+(?:diagnostic\s+|classification\s+)?criteria)?",
-    re.IGNORECASE,
+# Criteria sets named without a society and a year: (pattern, label, condition it is for, or
+# None for any). "The 2002 international classification criteria" for Sjögren's are the
+# American-European Consensus Group (AECG) criteria.
+_NAMED_SETS: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
+    (
+        re.compile(
+            r"(?:(?:according\s+to|based\s+on|fulfill?(?:ing|s)?|meet(?:ing|s)?|by)\s+)?(?:the\s+)?"
+            r"(?:(?:diagnostic|classification)\s+)?(?:criteria\s+(?:of|by)\s+)?Bohan\s+(?:and|&)\s+"
+            r"Peter(?:['’]s)?(?:\s+(?:diagnostic\s+|classification\s+)?criteria)?",
+            re.IGNORECASE,
+        ),
+        "Bohan and Peter",
+        None,
+    ),
+    (
+        re.compile(
+            r"(?:(?:according\s+to|based\s+on|fulfill?(?:ing|s)?|meet(?:ing|s)?)\s+)?(?:the\s+)?"
+            r"2002\s+(?:revised\s+)?international\s+classification\s+criteria(?:\s+for\s+"
+            r"(?:primary\s+)?(?:Sj[öo]e?gren(?:['’]?s)?|dry)\s+syndrome)?",
+            re.IGNORECASE,
+        ),
+        "2002 AECG",
+        "sjogren",
+    ),
 )
 
 
-NAMED_CLASSIFICATION_LABEL = "Bohan and Peter"
+def named_classifications(text: str, condition_id: str) -> list[tuple[int, int, str]]:
+    """Named criteria sets in ``text`` for ``condition_id``: (start, end, label)."""
+    found = []
+    for pattern, label, condition in _NAMED_SETS:
+        if condition is not None and condition != condition_id:
+            continue
+        found.extend((m.start(), m.end(), label) for m in pattern.finditer(text))
+    return found
 
 
 # "History of SLE for at least 6 months prior to screening": the duration right after the

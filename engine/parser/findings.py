@@ -38,6 +38,7 @@ def find_findings(text: str, kind: str) -> list[Found]:
         _disease_classes,
         _specific_allergy,
         _sjogren_thrombocytopenia,
+        _nephritis_classes,
     ):
         for item in finder(text, kind):
             if any(f.start < item.end and item.start < f.end for f in found):
@@ -401,3 +402,53 @@ def _sjogren_thrombocytopenia(text: str, kind: str) -> list[Found]:
         )
         for m in _SJOGREN_TP.finditer(text)
     ]
+
+
+_ROMAN = r"(?:VI|IV|V|III|II|I)(?![\w-])"
+_CLASS_LIST = re.compile(
+    rf"(?<![\w-])(?:ISN/RPS\s+)?(?:class(?:es)?|type)\s+(?P<classes>{_ROMAN}(?:\s*(?:,\s*(?:or\s+)?|"
+    rf"or\s+|and/or\s+|/|\+)\s*(?:class\s+|type\s+)?{_ROMAN})*)"
+    r"(?:\s*\((?:ISN/RPS|WHO)[^()]{0,20}\))?"
+    r"(?P<with_v>,?\s*with\s+or\s+without\s+(?:class\s+|type\s+)?V(?![\w-]))?"
+    r"(?P<biopsy>,?\s*with\s+the\s+(?:renal\s+|kidney\s+)?biopsy\s+(?:performed|done|obtained)\s+"
+    r"within\s+\d{1,2}\s+(?:months?|weeks?|days?)(?:\s+(?:before|prior\s+to)\s+(?:the\s+)?"
+    r"(?:screening|enrol(?:l)?ment|randomi[sz]ation))?)?",
+    re.IGNORECASE,
+)
+_NEPHRITIS_BEFORE = re.compile(
+    r"(?:lupus\s+nephritis|LN|nephritis)(?:\s*\(LN\))?\s*$", re.IGNORECASE
+)
+_NEPHRITIS_LEAD = re.compile(
+    r"(?<![\w-])(?:biopsy[-\s](?:proven|confirmed)\s+)?(?:active\s+)?"
+    r"(?=(?:lupus\s+nephritis|LN)(?:\s*\(LN\))?\s+(?:ISN/RPS\s+)?(?:class|type)\s)",
+    re.IGNORECASE,
+)
+
+
+def _nephritis_classes(text: str, _kind: str) -> list[Found]:
+    """ "(active) lupus nephritis class III or IV (ISN/RPS 2003), with or without class V".
+
+    Read only right after "lupus nephritis": a class elsewhere could be anything (NYHA class
+    III). "With or without class V" adds no requirement; "biopsy-proven" and "active" before
+    the classes are what the proliferative classes say. The biopsy date cannot be held by the
+    class, so "with the biopsy performed within 6 months" is for the study team.
+    """
+    found: list[Found] = []
+    for match in _CLASS_LIST.finditer(text):
+        if _NEPHRITIS_BEFORE.search(text, 0, match.start()) is None:
+            continue
+        classes = re.findall(_ROMAN, match.group("classes"), re.IGNORECASE)
+        values = list(dict.fromkeys(c.upper() for c in classes))
+        end = match.end("classes")
+        rule: Rule = _leaf(
+            "lupus_nephritis_class", "any_of", text[match.start() : end], value=values
+        )
+        if match.group("biopsy"):
+            rule = {"all": [rule, {"review": match.group("biopsy").strip(" ,")}]}
+        found.append(Found(match.start(), match.end(), rule, "measure"))
+        leads = [
+            m for m in _NEPHRITIS_LEAD.finditer(text) if m.start() < m.end() < match.start()
+        ]
+        if leads:
+            found.append(Found(leads[-1].start(), leads[-1].end(), {}, "none"))
+    return found

@@ -10,11 +10,10 @@ from typing import Any
 
 from engine.facts import fact_spec
 from engine.parser.diagnoses import (
-    NAMED_CLASSIFICATION,
-    NAMED_CLASSIFICATION_LABEL,
     cohort_lead_out,
     condition_duration,
     diagnosis_alternatives,
+    named_classifications,
 )
 from engine.parser.findings import find_findings
 from engine.parser.mentions import find_conditions
@@ -87,7 +86,7 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     (r"erythrocyte\s+sedimentation\s+rate|ESR", "lab.esr"),
     (r"SLEDAI(?:\s*-\s*|\s)?(?:2K|2000|2k)|SLEDAI", "score.sledai_2k"),
     (r"modified\s+Rodnan\s+(?:total\s+)?skin\s+(?:thickness\s+)?score|mRSS", "score.mrss"),
-    (r"Birmingham\s+Vasculitis\s+Activity\s+Score|BVAS(?:\s*v?3)?", "score.bvas"),
+    (r"Birmingham\s+Vasculitis\s+Activity\s+(?:Score|Scale)|BVAS(?:\s*v?3)?", "score.bvas"),
     (r"clinESSDAI", "score.clinessdai"),
     (r"ESSDAI", "score.essdai"),
     (r"DAS28[-\s]?ESR", "score.das28_esr"),
@@ -991,19 +990,26 @@ def _diagnoses(text: str, _kind: str, taken: tuple[tuple[int, int], ...] = ()) -
     if others and not including and not alternatives:
         return []
     lead = _DIAGNOSIS_LEAD.search(text)
-    classification = _CLASSIFICATION.search(text)
-    named_set = NAMED_CLASSIFICATION.search(text)
+    classifications = list(_CLASSIFICATION.finditer(text))
+    named_sets = named_classifications(text, first)
     leaf: Rule = {"fact": "diagnosis", "op": "has", "value": ids if alternatives else [first]}
     spans = [(s, e) for _, s, e in conditions]
     mentions = [Mention(s, e, {}, "none") for s, e in spans]
-    if classification is not None:
-        label = _classification_label(classification)
-        if label is not None:
-            leaf["classification"] = [label]
-        mentions.append(Mention(classification.start(), classification.end(), {}, "none"))
-    elif named_set is not None:
-        leaf["classification"] = [NAMED_CLASSIFICATION_LABEL]
-        mentions.append(Mention(named_set.start(), named_set.end(), {}, "none"))
+    # Every set named ("the 2002 ... criteria or the 2016 ACR/EULAR criteria"): the patient
+    # may meet either, so one left out would make a classified patient unknown.
+    labels: list[str] = []
+    for found in classifications:
+        label = _classification_label(found)
+        if label is not None and label not in labels:
+            labels.append(label)
+        mentions.append(Mention(found.start(), found.end(), {}, "none"))
+    for start, end, label in named_sets:
+        if any(s < end and start < e for s, e in ((m.start(), m.end()) for m in classifications)):
+            continue
+        labels.append(label)
+        mentions.append(Mention(start, end, {}, "none"))
+    if labels:
+        leaf["classification"] = labels
     if lead is not None:
         mentions.append(Mention(lead.start(), lead.end(), {}, "none"))
     including_match = re.search(r",?\s*\(?including\b", text, re.IGNORECASE)

@@ -368,3 +368,82 @@ def test_history_classes_in_exclusions(item, expected):
 )
 def test_cases_that_stay_review(item, kind):
     assert rule_of(item, kind) is None
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        (
+            "Biopsy-proven active lupus nephritis class III or IV (ISN/RPS 2003), with or without "
+            "class V, with the biopsy performed within 6 months before screening.",
+            {
+                "all": [
+                    has("lupus_nephritis"),
+                    {
+                        "all": [
+                            leaf("lupus_nephritis_class", "any_of", value=["III", "IV"]),
+                            {
+                                "review": "with the biopsy performed within 6 months before "
+                                "screening"
+                            },
+                        ]
+                    },
+                ]
+            },
+        ),
+        (
+            "Lupus nephritis class III, IV or V.",
+            {
+                "all": [
+                    has("lupus_nephritis"),
+                    leaf("lupus_nephritis_class", "any_of", value=["III", "IV", "V"]),
+                ]
+            },
+        ),
+        (
+            "Diagnosis of dry syndrome according to the 2002 International Classification Criteria "
+            "for Primary Dry Syndrome or the 2016 ACR/EULAR classification criteria.",
+            has("sjogren", classification=["2016 ACR/EULAR", "2002 AECG"]),
+        ),
+        (
+            "The Birmingham Vasculitis Activity Scale (BVAS) ≥ 15 points (a total score of 63 "
+            "points), indicating active vasculitis.",
+            leaf("score.bvas", ">=", value=15, unit="{score}"),
+        ),
+    ],
+)
+def test_nephritis_classes_named_criteria_sets_and_scales(item, expected):
+    assert rule_of(item) == expected
+
+
+def test_a_class_not_after_lupus_nephritis_is_not_a_biopsy_class():
+    assert rule_of("NYHA class III or IV heart failure.", "exclusion") is None
+
+
+def test_and_joins_two_required_halves_of_an_inclusion_read_one_by_one():
+    rule = rule_of(
+        "History of dry syndrome for at least 6 months prior to screening and disease still "
+        "active 2 months after use of conventional treatment regimen prior to screening."
+    )
+    assert rule == {
+        "all": [
+            has("sjogren", min_duration={"months": 6}),
+            {
+                "review": "disease still active 2 months after use of conventional treatment "
+                "regimen prior to screening"
+            },
+        ]
+    }
+
+
+def test_the_referring_clause_of_a_definition_keeps_its_words():
+    # A sub-bullet glyph was removed anywhere in the clause ("prior to" became "prior t").
+    text = (
+        "Inclusion Criteria:\n\n3. History of dry syndrome for at least 6 months prior to "
+        "screening and disease still active 2 months after use of conventional treatment regimen "
+        "prior to screening. Definition of conventional therapy: Use of glucocorticoids and "
+        "cyclophosphamide.\n"
+    )
+    rule = parse_criteria_text("T", text)["criteria"][0]["rule"]
+    assert "prior tscreening" not in str(rule)
+    assert has("sjogren", min_duration={"months": 6}).items() <= rule["all"][0]["all"][0].items()
