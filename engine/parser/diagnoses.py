@@ -36,7 +36,7 @@ _NAMED_SETS: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
 
 def named_classifications(text: str, condition_id: str) -> list[tuple[int, int, str]]:
     """Named criteria sets in ``text`` for ``condition_id``: (start, end, label)."""
-    found = []
+    found: list[tuple[int, int, str]] = []
     for pattern, label, condition in _NAMED_SETS:
         if condition is not None and condition != condition_id:
             continue
