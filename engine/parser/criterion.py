@@ -166,7 +166,7 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
                 return _review(text)
             exceptions.append(alternative)
         elif _EXCEPTION.search(inner):
-            exceptions.append(_review(inner))
+            exceptions.append(_exception_rule(inner, kind))
         else:
             extra = read_clause(inner, kind)
             if extra is None and kind == EXCLUSION:
@@ -178,6 +178,36 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
         # Exclusion: what excludes, unless the stated exception applies.
         rule = {"all" if kind == EXCLUSION else "any": [rule, *exceptions]}
     return rule
+
+
+# "(excluding ALT elevation due to inflammatory myopathy)": the exemption needs that diagnosis.
+_DUE_TO_CONDITION = re.compile(
+    r"^\s*(?:excluding|except(?:\s+for)?)\s+[^()]{1,60}?\s+(?:due\s+to|caused\s+by|secondary\s+to)\s+"
+    r"(?P<condition>[^()]+?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _exception_rule(inner: str, kind: str) -> Rule:
+    """An inclusion's exemption that names a cause: the cause's diagnosis and the rest for review.
+
+    In an inclusion the exemption is an alternative to the threshold, so a patient without the
+    named diagnosis is not exempt. In an exclusion the exemption would have to be negated,
+    which is left to the study team.
+    """
+    match = _DUE_TO_CONDITION.match(inner)
+    if match is None or kind == EXCLUSION:
+        return _review(inner)
+    named = find_conditions(match.group("condition"))
+    if len(named) != 1 or named[0][1] != 0 or named[0][2] != len(match.group("condition")):
+        return _review(inner)
+    diagnosis = {
+        "fact": "diagnosis",
+        "op": "has",
+        "value": [named[0][0]],
+        "text": match.group("condition").strip(),
+    }
+    return {"all": [diagnosis, _review(inner)]}
 
 
 _DETAIL = re.compile(

@@ -447,3 +447,13 @@ def test_the_referring_clause_of_a_definition_keeps_its_words():
     rule = parse_criteria_text("T", text)["criteria"][0]["rule"]
     assert "prior tscreening" not in str(rule)
     assert has("sjogren", min_duration={"months": 6}).items() <= rule["all"][0]["all"][0].items()
+
+
+def test_an_exemption_due_to_an_unknown_cause_stays_review():
+    rule = rule_of("ALT ≤ 3×ULN (excluding ALT elevation due to muscle injury).")
+    assert rule == {
+        "any": [
+            leaf("lab.alt", "<=", value=3, unit="xULN"),
+            {"review": "excluding ALT elevation due to muscle injury"},
+        ]
+    }

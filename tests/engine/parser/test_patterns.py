@@ -126,7 +126,17 @@ def test_uln_exceptions_gilbert_and_myositis():
             {
                 "any": [
                     lab("lab.alt", "<=", 3, "xULN"),
-                    {"review": "excluding ALT elevation due to inflammatory myopathy"},
+                    # Exempt only with that diagnosis; whether it causes the rise is for review.
+                    {
+                        "all": [
+                            {
+                                "fact": "diagnosis",
+                                "op": "has",
+                                "value": ["inflammatory_myopathy"],
+                            },
+                            {"review": "excluding ALT elevation due to inflammatory myopathy"},
+                        ]
+                    },
                 ]
             },
             {
