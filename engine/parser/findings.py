@@ -106,8 +106,13 @@ _ISOLATED_MUCOCUTANEOUS = re.compile(
 )
 
 
+_FINDING_HINT = re.compile(r"interstitial|ILD|CT|renal|kidney|isolated", re.IGNORECASE)
+
+
 def _disease_findings(text: str, kind: str) -> list[Found]:
     found: list[Found] = []
+    if _FINDING_HINT.search(text) is None:
+        return found
     for pattern, fact in _FINDINGS:
         for match in pattern.finditer(text):
             if match.group(0) == "ild":  # a lower-case "ild" is not the abbreviation
@@ -172,13 +177,20 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
+_FAMILY_PATTERNS = tuple(
+    re.compile(
+        rf"(?<![\w-])(?:{_POSITIVE_BEFORE}(?:{name})(?![\w-])|(?:{name}){_POSITIVE_AFTER}(?![\w-]))",
+        re.IGNORECASE,
+    )
+    for name, _, _ in _FAMILIES
+)
+
+
 def _antibody_families(text: str, _kind: str) -> list[Found]:
     found: list[Found] = []
-    for name, members, other in _FAMILIES:
-        pattern = re.compile(
-            rf"(?<![\w-])(?:{_POSITIVE_BEFORE}(?:{name})(?![\w-])|(?:{name}){_POSITIVE_AFTER}(?![\w-]))",
-            re.IGNORECASE,
-        )
+    if "antibod" not in text.casefold() and "anca" not in text.casefold():
+        return found
+    for pattern, (_, members, other) in zip(_FAMILY_PATTERNS, _FAMILIES, strict=True):
         for match in pattern.finditer(text):
             words = match.group(0)
             leaves: list[Rule] = [_leaf(member, "is_true", words) for member in members]
@@ -236,7 +248,9 @@ _BILAG = re.compile(
 
 def _bilag_counts(text: str, _kind: str) -> list[Found]:
     """ "BILAG-2004 ... at least 1 grade A or 2 grade B organ scores" → A count or B count."""
-    found = []
+    found: list[Found] = []
+    if "bilag" not in text.casefold():
+        return found
     for match in _BILAG.finditer(text):
         words = match.group(0)
         rule = {
@@ -259,7 +273,9 @@ _JOINT_FACTS = {"active": "score.active_joints", "swollen": "score.sjc", "tender
 
 def _counts_before_joints(text: str, _kind: str) -> list[Found]:
     """ "at least 2 active joints", "≥ 6 swollen joints": the count before the joints."""
-    found = []
+    found: list[Found] = []
+    if "joint" not in text.casefold():
+        return found
     for match in _JOINTS.finditer(text):
         op = comparator(match.group("cmp"))
         if op is None or op == "==":
@@ -327,8 +343,13 @@ _CLASSES: tuple[tuple[re.Pattern[str], str], ...] = (
 _EXAMPLES = re.compile(r"\s*,?\s*(?:such\s+as|including|e\.g\.|for\s+example)\s+", re.IGNORECASE)
 
 
+_CLASS_HINT = re.compile(r"heart|cardiac|nervous|CNS", re.IGNORECASE)
+
+
 def _disease_classes(text: str, kind: str) -> list[Found]:
-    found = []
+    found: list[Found] = []
+    if _CLASS_HINT.search(text) is None:
+        return found
     for pattern, fact in _CLASSES:
         for match in pattern.finditer(text):
             end = match.end()
@@ -434,6 +455,8 @@ def _nephritis_classes(text: str, _kind: str) -> list[Found]:
     class, so "with the biopsy performed within 6 months" is for the study team.
     """
     found: list[Found] = []
+    if "nephritis" not in text.casefold() and "LN" not in text:
+        return found
     for match in _CLASS_LIST.finditer(text):
         if _NEPHRITIS_BEFORE.search(text, 0, match.start()) is None:
             continue
@@ -446,9 +469,7 @@ def _nephritis_classes(text: str, _kind: str) -> list[Found]:
         if match.group("biopsy"):
             rule = {"all": [rule, {"review": match.group("biopsy").strip(" ,")}]}
         found.append(Found(match.start(), match.end(), rule, "measure"))
-        leads = [
-            m for m in _NEPHRITIS_LEAD.finditer(text) if m.start() < m.end() < match.start()
-        ]
+        leads = [m for m in _NEPHRITIS_LEAD.finditer(text) if m.start() < m.end() < match.start()]
         if leads:
             found.append(Found(leads[-1].start(), leads[-1].end(), {}, "none"))
     return found

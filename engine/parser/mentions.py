@@ -28,6 +28,13 @@ def _term_index() -> tuple[dict[str, str], int]:
 
 
 @lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    """The first word of every term: a phrase can only start at one of these."""
+    index, _ = _term_index()
+    return frozenset(key.split()[0] for key in index)
+
+
+@lru_cache(maxsize=1)
 def _exact_short_terms() -> frozenset[str]:
     """Short names written in mixed case in the vocabulary ("SSc", "pSS", "pJIA")."""
     return frozenset(
@@ -55,7 +62,11 @@ def find_conditions(text: str) -> list[tuple[str, int, int]]:
     words = [(m.start(), m.end(), _normalised(m.group(0))) for m in _WORD.finditer(text)]
     found: list[tuple[str, int, int]] = []
     position = 0
+    starts = _first_words()
     while position < len(words):
+        if words[position][2] not in starts:
+            position += 1
+            continue
         match: tuple[str, int] | None = None
         for size in range(min(longest, len(words) - position), 0, -1):
             key = " ".join(word for _, _, word in words[position : position + size])
