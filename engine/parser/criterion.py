@@ -578,7 +578,18 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
             if _ALTERNATIVE_LEAD.search(body):
                 alternative_leads.append(body.strip())
             continue  # a lead-in such as "Bone marrow function must meet:"
-        parts.append((_read_split(body, kind), clause.joined_by_or))
+        part = _read_split(body, kind)
+        female = _FEMALE_SUBJECT.match(body)
+        if (
+            kind == EXCLUSION
+            and female is not None
+            and _count(part)[0] > 0
+            and _fact_names(part) <= _PREGNANCY_FACTS
+        ):
+            # "Females who are pregnant or breastfeeding or who plan a pregnancy ...": the
+            # clause is about women, beside other clauses (a male patient's partner).
+            part = {"all": [{**_female_only(), "text": female.group("who").strip()}, part]}
+        parts.append((part, clause.joined_by_or))
         part_texts.append(body)
     if not parts:
         return Reading(None, 0, 1)
@@ -591,15 +602,36 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
         # define only one of the alternatives; the others are for the study team.
         rule = {"any": [rule, *(_review(lead) for lead in alternative_leads)]}
     leaves, reviews = _count(rule)
-    if reviews == 0 and _fact_names(rule) <= _PREGNANCY_FACTS:
+    if (
+        reviews == 0
+        and _fact_names(rule) & _PREGNANCY_FACTS
+        and _fact_names(rule) <= _PREGNANCY_FACTS | {"sex"}
+    ):
         # "Pregnancy", "Pregnant or breastfeeding women": only a woman can be pregnant or
         # breastfeed, so the criterion concerns women (as the curated rules write it); a man
         # gets "not applicable" instead of an unanswerable question.
-        return Reading(rule, leaves, reviews, _female_only())
+        rule = _without_female_leaf(rule)
+        return Reading(rule, _count(rule)[0], reviews, _female_only())
     return Reading(rule, leaves, reviews)
 
 
 _PREGNANCY_FACTS = frozenset({"pregnant", "lactating", "pregnancy_test_positive"})
+_FEMALE_SUBJECT = re.compile(
+    r"\s*(?P<who>females?|women|woman|female\s+(?:patients|subjects|participants))\s+(?:who|that)\b",
+    re.IGNORECASE,
+)
+
+
+def _without_female_leaf(rule: Rule) -> Rule:
+    """``all(sex in [female], X)`` → X, where the criterion says women through ``applies_if``."""
+    children = rule.get("all")
+    if (
+        isinstance(children, list)
+        and len(children) == 2
+        and {k: v for k, v in children[0].items() if k != "text"} == _female_only()
+    ):
+        return dict(children[1])
+    return rule
 
 
 def _female_only() -> Rule:

@@ -457,3 +457,20 @@ def test_an_exemption_due_to_an_unknown_cause_stays_review():
             {"review": "excluding ALT elevation due to muscle injury"},
         ]
     }
+
+
+def test_females_who_are_pregnant_beside_a_review_clause_name_the_sex():
+    text = (
+        "Exclusion Criteria:\n\n1. Females who are pregnant or breastfeeding or who plan to have a "
+        "pregnancy within 2 years of return infusion of the test drug; partners of male patients "
+        "who plan to become pregnant within 2 years of treatment with the test drug.\n"
+        "2. Females who are pregnant or breastfeeding.\n"
+    )
+    first, second = parse_criteria_text("T", text)["criteria"]
+    women = first["rule"]["any"][0]["all"]
+    assert women[0] == {"fact": "sex", "op": "in", "value": ["female"], "text": "Females"}
+    assert [leaf["fact"] for leaf in women[1]["any"][:2]] == ["pregnant", "lactating"]
+    assert "applies_if" not in first
+    # Alone, the criterion says women through applies_if and keeps no sex leaf of its own.
+    assert second["applies_if"] == {"fact": "sex", "op": "in", "value": ["female"]}
+    assert "'sex'" not in str(second["rule"])
