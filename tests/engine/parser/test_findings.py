@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from engine import load_criteria
+from engine.evaluator import evaluate_trial
+from engine.facts import Facts, FactValue
 from engine.parser import parse_criteria_text
 from tests.engine.parser.test_patterns import rule_of
 
@@ -474,3 +477,32 @@ def test_females_who_are_pregnant_beside_a_review_clause_name_the_sex():
     # Alone, the criterion says women through applies_if and keeps no sex leaf of its own.
     assert second["applies_if"] == {"fact": "sex", "op": "in", "value": ["female"]}
     assert "'sex'" not in str(second["rule"])
+
+
+def _antibody_facts(**results: bool) -> Facts:
+    return Facts(
+        screening_date=date(2026, 11, 20),
+        values={
+            f"antibody.{name}": FactValue(f"antibody.{name}", value, "", date(2026, 1, 5))
+            for name, value in results.items()
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("results", "status"),
+    [
+        # Negative for every listed member: another family member may be positive.
+        ({"anti_scl70": False, "anti_centromere": False, "anti_rnapol3": False}, "review"),
+        ({"anti_scl70": False, "anti_centromere": True, "anti_rnapol3": False}, "satisfied"),
+        ({}, "unknown"),
+    ],
+)
+def test_an_antibody_family_never_rules_a_patient_out(results, status):
+    criteria = load_criteria(
+        parse_criteria_text(
+            "T", "Inclusion Criteria:\n\n1. Positive scleroderma-related antibodies.\n"
+        )
+    )
+    evaluation = evaluate_trial(criteria, _antibody_facts(**results))
+    assert evaluation.criteria[0].status.value == status
