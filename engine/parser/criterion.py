@@ -9,7 +9,7 @@ from engine.facts import fact_spec
 from engine.parser.childbearing import read_childbearing
 from engine.parser.mentions import find_conditions
 from engine.parser.quantities import COMPARATOR, VALUE, WINDOW, comparator, quantity
-from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
+from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, only_names, read_clause
 from engine.parser.split import EXCLUSION
 from engine.parser.treatments import read_treatment_definition
 from engine.vocabulary import condition_covers
@@ -92,7 +92,10 @@ def _clauses(text: str, start: int) -> list[_Clause]:
             cuts.append(index + 1)
     if depth == 0:
         for match in _INLINE_ITEM.finditer(text, start):
-            cuts.append(match.start())
+            before = text[start : match.start()]
+            # "(BVAS version 3) of at least 3": a number closing a bracket is not an item.
+            if before.count("(") - before.count(")") == 0 or not text[match.start()].isdigit():
+                cuts.append(match.start())
     cuts.append(len(text))
     clauses: list[_Clause] = []
     for left, right in zip(sorted(set(cuts)), sorted(set(cuts))[1:], strict=False):
@@ -251,6 +254,9 @@ def _only_detail(inner: str, main: Rule, kind: str) -> bool:
         and all(name.startswith("antibody.") for name in _fact_names(main))
     ):
         # Antibody results count at any date (no maximum age), as "current or historical" says.
+        return True
+    if only_names(inner) and only_names(inner) <= _fact_names(main):
+        # "Birmingham Vasculitis Activity Score (BVAS version 3) of at least 3".
         return True
     restated = read_clause(inner, kind)
     if (

@@ -39,6 +39,7 @@ def find_findings(text: str, kind: str) -> list[Found]:
         _specific_allergy,
         _sjogren_thrombocytopenia,
         _nephritis_classes,
+        _active_disease_by_score,
     ):
         for item in finder(text, kind):
             if any(f.start < item.end and item.start < f.end for f in found):
@@ -473,3 +474,17 @@ def _nephritis_classes(text: str, _kind: str) -> list[Found]:
         if leads:
             found.append(Found(leads[-1].start(), leads[-1].end(), {}, "none"))
     return found
+
+
+# "Active disease with a BVAS of at least 3", "active disease defined as SLEDAI-2K ≥ 6": the
+# score that follows says what "active" means, so the words add nothing to read.
+_ACTIVE_BY_SCORE = re.compile(
+    r"(?<![\w-])active\s+disease\s*,?\s*(?:with|defined\s+(?:as|by)|as\s+defined\s+by)\s+(?:an?\s+)?"
+    r"(?=(?:SLEDAI|BVAS|Birmingham\s+Vasculitis|ESSDAI|clinESSDAI|DAS28|CDAI|mRSS|modified\s+Rodnan|"
+    r"BILAG)(?![\w]))",
+    re.IGNORECASE,
+)
+
+
+def _active_disease_by_score(text: str, _kind: str) -> list[Found]:
+    return [Found(m.start(), m.end(), {}, "none") for m in _ACTIVE_BY_SCORE.finditer(text)]

@@ -86,7 +86,10 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     (r"erythrocyte\s+sedimentation\s+rate|ESR", "lab.esr"),
     (r"SLEDAI(?:\s*-\s*|\s)?(?:2K|2000|2k)|SLEDAI", "score.sledai_2k"),
     (r"modified\s+Rodnan\s+(?:total\s+)?skin\s+(?:thickness\s+)?score|mRSS", "score.mrss"),
-    (r"Birmingham\s+Vasculitis\s+Activity\s+(?:Score|Scale)|BVAS(?:\s*v?3)?", "score.bvas"),
+    (
+        r"Birmingham\s+Vasculitis\s+Activity\s+(?:Score|Scale)|BVAS(?:\s*(?:version\s*|v)?3)?",
+        "score.bvas",
+    ),
     (r"clinESSDAI", "score.clinessdai"),
     (r"ESSDAI", "score.essdai"),
     (r"DAS28[-\s]?ESR", "score.das28_esr"),
@@ -520,6 +523,13 @@ def _merge_same(text: str, names: list[tuple[int, int, str]]) -> list[tuple[int,
                 continue
         merged.append((start, end, fact))
     return merged
+
+
+def only_names(text: str) -> set[str]:
+    """The measures ``text`` names when it is nothing but their names ("BVAS version 3")."""
+    names = _name_matches(text)
+    rest = _residual_words(text, [(start, end) for start, end, _ in names])
+    return {fact for _, _, fact in names} if names and not rest else set()
 
 
 def _name_matches(text: str) -> list[tuple[int, int, str]]:

@@ -506,3 +506,24 @@ def test_an_antibody_family_never_rules_a_patient_out(results, status):
     )
     evaluation = evaluate_trial(criteria, _antibody_facts(**results))
     assert evaluation.criteria[0].status.value == status
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        (
+            # "3)" closing the bracket is not an inline item "3)"; the bracket only names the
+            # instrument again; "active disease with" is what the score defines.
+            "Active disease with a Birmingham Vasculitis Activity Score (BVAS version 3) of at "
+            "least 3.",
+            leaf("score.bvas", ">=", value=3, unit="{score}"),
+        ),
+        (
+            "Active disease defined as SLEDAI-2K ≥ 6 points at screening.",
+            leaf("score.sledai_2k", ">=", value=6, unit="{score}"),
+        ),
+        ("Active disease with organ involvement.", None),
+    ],
+)
+def test_active_disease_defined_by_a_score(item, expected):
+    assert rule_of(item) == expected
