@@ -38,6 +38,7 @@ INDEPENDENT = frozenset(
         "oncology_cart_lymphoma",
         "sjogren_us_sponsor",
         "aav_vasculitis_sponsor",
+        "pjia_us_sponsor",
     }
 )
 
