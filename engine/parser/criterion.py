@@ -323,6 +323,7 @@ _EXAMPLES = re.compile(r"\s*(?:including|such\s+as|e\.g\.|for\s+example)\b", re.
 _GILBERT_HINT = re.compile(r"Gilbert", re.IGNORECASE)
 _COMMA = re.compile(r",\s+(?:and\s+)?")
 _AND = re.compile(r"\s+and\s+(?!/)", re.IGNORECASE)
+_WITH = re.compile(r"\s+with\s+(?!or\b)", re.IGNORECASE)
 
 
 def _read_split(text: str, kind: str) -> Rule:
@@ -353,6 +354,17 @@ def _read_split(text: str, kind: str) -> Rule:
         return narrowed
     or_cuts = _top_level_cuts(text, _TOP_LEVEL_OR)
     comma_cuts = _top_level_cuts(text, _COMMA)
+    with_cuts = _top_level_cuts(text, _WITH)
+    if with_cuts and not or_cuts and not comma_cuts:
+        # "Systemic JIA with active systemic features within 6 months": what follows "with"
+        # narrows the part before it, so that part is required and the rest is for review.
+        head, tail = text[: with_cuts[0][0]].strip(), text[with_cuts[0][0] :].strip(" .;")
+        head_rule = _read_with_parentheses(head, kind) if head else _review(text)
+        if "review" not in head_rule:
+            # Both are required (in an exclusion, together they exclude); a tail read whole
+            # ("SLE with active interstitial lung disease") is a rule, otherwise a review part.
+            tail_rule = read_clause(text[with_cuts[0][1] :].strip(" .;"), kind)
+            return {"all": [head_rule, tail_rule if tail_rule is not None else _review(tail)]}
     if or_cuts:
         mode = "any"
         pieces = _pieces(text, or_cuts)

@@ -938,12 +938,14 @@ _CLASSIFICATION = re.compile(
     r"(?:(?:according\s+to|fulfill?(?:ing|s)?|meet(?:ing|s)?|as\s+defined\s+by|based\s+on|consistent\s+with)\s+)?(?:the\s+)?"
     r"(?P<a>(?:19|20)\d\d)?\s*(?:the\s+)?(?P<orgs>(?:(?:American\s+College\s+of\s+Rheumatology\s*(?:\(ACR\))?|"
     r"European\s+(?:League\s+Against\s+Rheumatism|Alliance\s+of\s+Associations\s+for\s+Rheumatology)\s*(?:\(EULAR\))?|"
+    r"International\s+League\s+of\s+Associations\s+for\s+Rheumatology\s*(?:\(ILAR\))?|"
     r"ACR|EULAR|SLICC|ILAR|ACEG|AECG)\s*(?:/|and|-)?\s*){1,3})\s*(?P<b>(?:19|20)\d\d)?\s*"
     r"(?:\w+\s+){0,3}?(?:revised\s+)?(?:classification|diagnostic)?\s*(?:criteria|standards?)(?:\s+for\s+[\w\s']{1,40})?",
     re.IGNORECASE,
 )
 _ORG = re.compile(
-    r"ACR|EULAR|SLICC|ILAR|ACEG|AECG|American\s+College|European\s+(?:League|Alliance)",
+    r"ACR|EULAR|SLICC|ILAR|ACEG|AECG|American\s+College|European\s+(?:League|Alliance)|"
+    r"International\s+League",
     re.IGNORECASE,
 )
 _DIAGNOSIS_LEAD = re.compile(
@@ -961,6 +963,8 @@ def _classification_label(match: re.Match[str]) -> str | None:
         short = org.upper()
         if short.startswith("AMERICAN"):
             short = "ACR"
+        elif short.startswith("INTERNATIONAL"):
+            short = "ILAR"
         elif short.startswith("EUROPEAN"):
             short = "EULAR"
         if short not in orgs:

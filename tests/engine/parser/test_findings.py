@@ -361,8 +361,6 @@ def test_history_classes_in_exclusions(item, expected):
             "rheumatoid arthritis or systemic lupus erythematosus.",
             "exclusion",
         ),
-        # A diagnosis joined to a finding by "with" is one combination, not a list.
-        ("SLE with active interstitial lung disease.", "exclusion"),
         # "pSS-TP" without the platelet limit that defines the thrombocytopenia.
         ("Diagnosis of pSS-TP.", "inclusion"),
         # Isolated mucocutaneous disease as a plain inclusion item says nothing readable.
@@ -527,3 +525,37 @@ def test_an_antibody_family_never_rules_a_patient_out(results, status):
 )
 def test_active_disease_defined_by_a_score(item, expected):
     assert rule_of(item) == expected
+
+
+@pytest.mark.parametrize(
+    ("item", "kind", "expected"),
+    [
+        (
+            # One combination, not a list of what excludes: both are required.
+            "SLE with active interstitial lung disease.",
+            "exclusion",
+            {"all": [has("sle"), leaf("disease.ild_active", "is_true")]},
+        ),
+        (
+            "Systemic juvenile idiopathic arthritis (sJIA) with active systemic features within "
+            "6 months before Screening.",
+            "exclusion",
+            {
+                "all": [
+                    has("sjia"),
+                    {"review": "with active systemic features within 6 months before Screening"},
+                ]
+            },
+        ),
+        (
+            "Diagnosis of polyarticular juvenile idiopathic arthritis (pJIA) according to the "
+            "International League of Associations for Rheumatology (ILAR) criteria.",
+            "inclusion",
+            has("pjia"),
+        ),
+        # "Granulomatosis" alone is not understood: the name is never cut at its "with".
+        ("Granulomatosis with polyangiitis flare with haemoptysis.", "exclusion", None),
+    ],
+)
+def test_with_narrows_the_part_before_it(item, kind, expected):
+    assert rule_of(item, kind) == expected
