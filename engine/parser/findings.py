@@ -16,7 +16,8 @@ class Found(NamedTuple):
     """A recognised span of a clause and its rule (empty: understood, but no rule of its own).
 
     ``family`` follows engine.parser.rules.Mention: "event" for diseases and history (a list of
-    them in an exclusion is any of them), "serology" for test results, "measure" for counts.
+    them in an exclusion is any of them), "serology" for test results, "measure" for counts and
+    classes, "diagnosis" for a diagnosis, "none" for understood words without a rule.
     """
 
     start: int
