@@ -323,6 +323,7 @@ _EXAMPLES = re.compile(r"\s*(?:including|such\s+as|e\.g\.|for\s+example)\b", re.
 _GILBERT_HINT = re.compile(r"Gilbert", re.IGNORECASE)
 _COMMA = re.compile(r",\s+(?:and\s+)?")
 _AND = re.compile(r"\s+and\s+(?!/)", re.IGNORECASE)
+_RESULT_FACTS = ("serology.", "antibody.", "infection.", "marker.")
 _WITH = re.compile(r"\s+with\s+(?!or\b)", re.IGNORECASE)
 
 
@@ -360,7 +361,9 @@ def _read_split(text: str, kind: str) -> Rule:
         # narrows the part before it, so that part is required and the rest is for review.
         head, tail = text[: with_cuts[0][0]].strip(), text[with_cuts[0][0] :].strip(" .;")
         head_rule = _read_with_parentheses(head, kind) if head else _review(text)
-        if "review" not in head_rule:
+        # Only after a diagnosis: "HIV infection with a CD4 count below 200" is an infection
+        # the study team weighs, not HIV serology with a note.
+        if "review" not in head_rule and "diagnosis" in _fact_names(head_rule):
             # Both are required (in an exclusion, together they exclude); a tail read whole
             # ("SLE with active interstitial lung disease") is a rule, otherwise a review part.
             tail_rule = read_clause(text[with_cuts[0][1] :].strip(" .;"), kind)
@@ -375,7 +378,7 @@ def _read_split(text: str, kind: str) -> Rule:
         # "History of dry syndrome for at least 6 months prior to screening and disease still
         # active ...": in an inclusion both halves are required, each read on its own.
         pieces = _pieces(text, _top_level_cuts(text, _AND))
-        mode = "all"
+        mode = "and"
     if not pieces:
         return whole
     exceptions = [_review(p) for p in pieces[1:] if _EXCEPTION.match(p)]
@@ -385,6 +388,12 @@ def _read_split(text: str, kind: str) -> Rule:
     rules = [_read_with_parentheses(piece, kind) for piece in pieces]
     if all("review" in rule for rule in rules):
         return whole
+    if mode == "and":
+        # Never test results: "HCV RNA not detectable and HBsAg positive" (mixed results) stays
+        # whole for review.
+        if any(name.startswith(_RESULT_FACTS) for rule in rules for name in _fact_names(rule)):
+            return whole
+        mode = "all"
     if mode == "any" and kind != EXCLUSION and any("review" in rule for rule in rules):
         # "INR or APTT ≤ 1.5×ULN": an unreadable alternative may be a fragment sharing the
         # other's threshold; accepting the readable one alone could overstate eligibility.
