@@ -93,7 +93,14 @@ _CONDITIONS: tuple[Condition, ...] = (
         "dcssc",
         "Diffuse cutaneous systemic sclerosis",
         parent="ssc",
-        synonyms=("dcSSc", "diffuse cutaneous SSc", "diffuse systemic sclerosis"),
+        synonyms=(
+            "dcSSc",
+            "diffuse cutaneous SSc",
+            "diffuse systemic sclerosis",
+            "diffuse cutaneous scleroderma",
+            "diffuse scleroderma",
+            "diffuse cutaneous sclerosis",
+        ),
     ),
     Condition(
         "lcssc",

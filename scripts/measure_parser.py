@@ -46,6 +46,9 @@ INDEPENDENT = frozenset(
         "cardiology_hypertrophic_cardiomyopathy",
         "paediatric_sjia_months",
         "hepatology_cirrhosis_renal",
+        "sjogren_us_sponsor",
+        "aav_vasculitis_sponsor",
+        "pjia_us_sponsor",
     }
 )
 

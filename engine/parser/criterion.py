@@ -24,7 +24,7 @@ from engine.parser.organ import (
     split_support_tail,
     support_in_brackets,
 )
-from engine.parser.quantities import COMPARATOR, VALUE, comparator, quantity
+from engine.parser.quantities import COMPARATOR, VALUE, WINDOW, comparator, quantity
 from engine.parser.regimens import (
     list_lead,
     read_definition_history,
@@ -32,7 +32,7 @@ from engine.parser.regimens import (
     read_listed_regimens,
     read_regimen,
 )
-from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, read_clause
+from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, only_names, read_clause
 from engine.parser.split import EXCLUSION
 from engine.parser.treatments import read_treatment_definition
 from engine.vocabulary import condition_covers
@@ -116,7 +116,10 @@ def _clauses(text: str, start: int) -> list[_Clause]:
             cuts.append(index + 1)
     if depth == 0:
         for match in _INLINE_ITEM.finditer(text, start):
-            cuts.append(match.start())
+            before = text[start : match.start()]
+            # "(BVAS version 3) of at least 3": a number closing a bracket is not an item.
+            if before.count("(") - before.count(")") == 0 or not text[match.start()].isdigit():
+                cuts.append(match.start())
     cuts.append(len(text))
     clauses: list[_Clause] = []
     for left, right in zip(sorted(set(cuts)), sorted(set(cuts))[1:], strict=False):
@@ -196,7 +199,7 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
                 return _review(text)
             exceptions.append(alternative)
         elif _EXCEPTION.search(inner):
-            exceptions.append(_review(inner))
+            exceptions.append(_exception_rule(inner, kind))
         else:
             extra = read_clause(inner, kind)
             if extra is None and kind != EXCLUSION:
@@ -227,6 +230,36 @@ def _restates(main: Rule, text: str, restated: list[tuple[int, int]]) -> bool:
     return True
 
 
+# "(excluding ALT elevation due to inflammatory myopathy)": the exemption needs that diagnosis.
+_DUE_TO_CONDITION = re.compile(
+    r"^\s*(?:excluding|except(?:\s+for)?)\s+[^()]{1,60}?\s+(?:due\s+to|caused\s+by|secondary\s+to)\s+"
+    r"(?P<condition>[^()]+?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _exception_rule(inner: str, kind: str) -> Rule:
+    """An inclusion's exemption that names a cause: the cause's diagnosis and the rest for review.
+
+    In an inclusion the exemption is an alternative to the threshold, so a patient without the
+    named diagnosis is not exempt. In an exclusion the exemption would have to be negated,
+    which is left to the study team.
+    """
+    match = _DUE_TO_CONDITION.match(inner)
+    if match is None or kind == EXCLUSION:
+        return _review(inner)
+    named = find_conditions(match.group("condition"))
+    if len(named) != 1 or named[0][1] != 0 or named[0][2] != len(match.group("condition")):
+        return _review(inner)
+    diagnosis = {
+        "fact": "diagnosis",
+        "op": "has",
+        "value": [named[0][0]],
+        "text": match.group("condition").strip(),
+    }
+    return {"all": [diagnosis, _review(inner)]}
+
+
 _DETAIL = re.compile(
     r"^\s*corrected\s+for\s+ha?emoglobin\s*$|^\s*(?:a\s+)?total\s+(?:score\s+)?(?:of\s+)?\d+\s+points?|inclusive\s*$|"
     # The formula alone in brackets, "(Cockcroft - Gault)", names how the value is computed.
@@ -236,6 +269,25 @@ _DETAIL = re.compile(
 )
 
 
+_ANY_TIME = re.compile(
+    r"^\s*(?:current\s+or\s+(?:historical|past|previous)|(?:historical|past|previous)\s+or\s+current)"
+    r"(?:\s+(?:results?|tests?))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _leaf_keys(rule: Rule) -> set[tuple[str, str, str]]:
+    """Each leaf of ``rule`` as (fact, op, value) without its wording."""
+    if "fact" in rule:
+        return {(str(rule["fact"]), str(rule["op"]), repr(rule.get("value")))}
+    if "not" in rule:
+        return {(f"not {f}", o, v) for f, o, v in _leaf_keys(rule["not"])}
+    keys: set[tuple[str, str, str]] = set()
+    for child in rule.get("all") or rule.get("any") or []:
+        keys |= _leaf_keys(child)
+    return keys
+
+
 def _only_detail(inner: str, main: Rule, kind: str) -> bool:
     """Parenthetical remarks that only describe what the main part already says."""
     if _DETAIL.search(inner):
@@ -243,6 +295,25 @@ def _only_detail(inner: str, main: Rule, kind: str) -> bool:
     if kind == EXCLUSION and _EXAMPLES.match(inner) and "fact" in main:
         # "severe arrhythmias (including ventricular tachycardia, etc.)": examples of what the
         # main part already excludes.
+        return True
+    if (
+        _ANY_TIME.match(inner)
+        and _fact_names(main)
+        and all(name.startswith("antibody.") for name in _fact_names(main))
+    ):
+        # Antibody results count at any date (no maximum age), as "current or historical" says.
+        return True
+    if only_names(inner) and only_names(inner) <= _fact_names(main):
+        # "Birmingham Vasculitis Activity Score (BVAS version 3) of at least 3".
+        return True
+    restated = read_clause(inner, kind)
+    if (
+        restated is not None
+        and _count(restated)[1] == 0
+        and _leaf_keys(restated) <= _leaf_keys(main)
+    ):
+        # "Positive ANCA-associated antibodies (MPO-ANCA or PR3-ANCA positive)", "active ILD
+        # (HRCT showing ground-glass opacities)": the bracket says again what the part reads.
         return True
     if main.get("fact") == "diagnosis" and re.match(r"\s*including\b", inner, re.IGNORECASE):
         named = [c for c, _, _ in find_conditions(inner)]
@@ -299,6 +370,9 @@ def _pieces(text: str, cuts: list[tuple[int, int]]) -> list[str]:
 _EXAMPLES = re.compile(r"\s*(?:including|such\s+as|e\.g\.|for\s+example)\b", re.IGNORECASE)
 _GILBERT_HINT = re.compile(r"Gilbert", re.IGNORECASE)
 _COMMA = re.compile(r",\s+(?:and\s+)?")
+_AND = re.compile(r"\s+and\s+(?!/)", re.IGNORECASE)
+_RESULT_FACTS = ("serology.", "antibody.", "infection.", "marker.")
+_WITH = re.compile(r"\s+with\s+(?!or\b)", re.IGNORECASE)
 
 
 def _read_split(text: str, kind: str) -> Rule:
@@ -324,13 +398,35 @@ def _read_split(text: str, kind: str) -> Rule:
     whole = _read_with_parentheses(text, kind)
     if "review" not in whole:
         return whole
+    narrowed = _read_before_qualifier(text, kind)
+    if narrowed is not None:
+        return narrowed
     or_cuts = _top_level_cuts(text, _TOP_LEVEL_OR)
+    comma_cuts = _top_level_cuts(text, _COMMA)
+    with_cuts = _top_level_cuts(text, _WITH)
+    if with_cuts and not or_cuts and not comma_cuts:
+        # "Systemic JIA with active systemic features within 6 months": what follows "with"
+        # narrows the part before it, so that part is required and the rest is for review.
+        head, tail = text[: with_cuts[0][0]].strip(), text[with_cuts[0][0] :].strip(" .;")
+        head_rule = _read_with_parentheses(head, kind) if head else _review(text)
+        # Only after a diagnosis: "HIV infection with a CD4 count below 200" is an infection
+        # the study team weighs, not HIV serology with a note.
+        if "review" not in head_rule and "diagnosis" in _fact_names(head_rule):
+            # Both are required (in an exclusion, together they exclude); a tail read whole
+            # ("SLE with active interstitial lung disease") is a rule, otherwise a review part.
+            tail_rule = read_clause(text[with_cuts[0][1] :].strip(" .;"), kind)
+            return {"all": [head_rule, tail_rule if tail_rule is not None else _review(tail)]}
     if or_cuts:
         mode = "any"
         pieces = _pieces(text, or_cuts)
-    else:
-        pieces = _pieces(text, _top_level_cuts(text, _COMMA))
+    elif comma_cuts or kind == EXCLUSION:
+        pieces = _pieces(text, comma_cuts)
         mode = "any" if kind == EXCLUSION else "all"
+    else:
+        # "History of dry syndrome for at least 6 months prior to screening and disease still
+        # active ...": in an inclusion both halves are required, each read on its own.
+        pieces = _pieces(text, _top_level_cuts(text, _AND))
+        mode = "and"
     if not pieces:
         return whole
     exceptions = [_review(p) for p in pieces[1:] if _EXCEPTION.match(p)]
@@ -340,11 +436,23 @@ def _read_split(text: str, kind: str) -> Rule:
     rules = [_read_with_parentheses(piece, kind) for piece in pieces]
     if all("review" in rule for rule in rules):
         return whole
+    if mode == "and":
+        # Never test results: "HCV RNA not detectable and HBsAg positive" (mixed results) stays
+        # whole for review.
+        if any(name.startswith(_RESULT_FACTS) for rule in rules for name in _fact_names(rule)):
+            return whole
+        mode = "all"
     if mode == "any" and kind != EXCLUSION and any("review" in rule for rule in rules):
         # "INR or APTT ≤ 1.5×ULN": an unreadable alternative may be a fragment sharing the
         # other's threshold; accepting the readable one alone could overstate eligibility.
         return whole
-    if kind != EXCLUSION and any(_has_window(r) for r in rules):
+    if (kind != EXCLUSION and any(_has_window(r) for r in rules)) or (
+        kind == EXCLUSION
+        and any(_WINDOW_TEXT.search(p) and _OTHER_OF_CLASS.match(p) for p in pieces[1:])
+    ):
+        # In an exclusion "A or other B within 12 months" names one class with one window:
+        # "rituximab ever" would exclude a course of ten years ago. ("A or B within 2 weeks"
+        # keeps A without the window, as the curated files read it.)
         rules = [
             rule if _has_window(rule) or not _has_event(rule) else _review(piece)
             for rule, piece in zip(rules, pieces, strict=True)
@@ -369,6 +477,42 @@ def _read_split(text: str, kind: str) -> Rule:
         # "..., except adequately treated basal cell carcinoma": the exception narrows the part.
         return {"all" if kind == EXCLUSION else "any": [combined, *exceptions]}
     return combined
+
+
+_WINDOW_TEXT = re.compile(WINDOW, re.IGNORECASE)
+_OTHER_OF_CLASS = re.compile(r"\s*(?:any\s+)?(?:other|another)\b", re.IGNORECASE)
+# Where a clause narrows or illustrates what precedes: ", except adequately treated basal cell
+# carcinoma", ", including unstable angina or myocardial infarction within 6 months".
+_QUALIFIER = re.compile(
+    r",?\s+(?P<exception>except(?:\s+for)?|excluding|other\s+than)\b|"
+    r",?\s+(?P<examples>such\s+as|including|e\.g\.|for\s+example)(?:\s+but\s+not\s+limited\s+to)?\b",
+    re.IGNORECASE,
+)
+
+
+def _read_before_qualifier(text: str, kind: str) -> Rule | None:
+    """The part before a top-level "except ..." or "such as ..." read on its own.
+
+    The list after it is never read piece by piece: its items are exceptions or examples, not
+    requirements ("including juvenile dermatomyositis, systemic sclerosis" is not a diagnosis
+    of each). An exception stays for review beside the part (inclusion: the part or the
+    exception; exclusion: the part unless the exception). Examples in an exclusion belong to
+    the class the part names, which already excludes; in an inclusion they are left for review.
+    """
+    cuts = _top_level_cuts(text, _QUALIFIER)
+    if not cuts:
+        return None
+    start, _ = cuts[0]
+    head, tail = text[:start].strip(" ,"), text[start:].strip(" ,.;")
+    match = _QUALIFIER.match(text, start)
+    if not head or match is None or (match.group("examples") and kind != EXCLUSION):
+        return _review(text)
+    rule = _read_split(head, kind)
+    if "review" in rule:
+        return _review(text)
+    if match.group("examples"):
+        return rule
+    return {"all" if kind == EXCLUSION else "any": [rule, _review(tail)]}
 
 
 def _has_window(rule: Rule) -> bool:

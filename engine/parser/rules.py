@@ -10,6 +10,13 @@ from typing import Any
 
 from engine.facts import fact_spec
 from engine.parser.ages import ages_in_months_or_days
+from engine.parser.diagnoses import (
+    cohort_lead_out,
+    condition_duration,
+    diagnosis_alternatives,
+    named_classifications,
+)
+from engine.parser.findings import find_findings
 from engine.parser.mentions import find_conditions
 from engine.parser.organ import by_bracket_code, either_or_both
 from engine.parser.quantities import (
@@ -81,7 +88,10 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     (r"erythrocyte\s+sedimentation\s+rate|ESR", "lab.esr"),
     (r"SLEDAI(?:\s*-\s*|\s)?(?:2K|2000|2k)|SLEDAI", "score.sledai_2k"),
     (r"modified\s+Rodnan\s+(?:total\s+)?skin\s+(?:thickness\s+)?score|mRSS", "score.mrss"),
-    (r"Birmingham\s+Vasculitis\s+Activity\s+Score|BVAS(?:\s*v?3)?", "score.bvas"),
+    (
+        r"Birmingham\s+Vasculitis\s+Activity\s+(?:Score|Scale)|BVAS(?:\s*(?:version\s*|v)?3)?",
+        "score.bvas",
+    ),
     (r"clinESSDAI", "score.clinessdai"),
     (r"ESSDAI", "score.essdai"),
     (r"DAS28[-\s]?ESR", "score.das28_esr"),
@@ -94,6 +104,21 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     (r"Childhood\s+Myositis\s+Assessment\s+Scale|CMAS", "score.cmas"),
     (r"MMT-?8", "score.mmt8"),
     (r"C-?HAQ|CHAQ", "score.chaq"),
+    (
+        r"(?:CD19\+?\s+)?B[-\s]cells?(?:\s+counts?)?|CD19\+?\s+B[-\s]cell\s+counts?",
+        "lab.cd19_b_cells",
+    ),
+    (r"NIH\s+activity\s+index(?:\s*\(AI\))?|activity\s+index\s*\(AI\)", "score.nih_activity_index"),
+    (
+        r"NIH\s+chronicity\s+index(?:\s*\(CI\))?|chronicity\s+index\s*\(CI\)",
+        "score.nih_chronicity_index",
+    ),
+    (r"active\s+joint\s+count|(?:number\s+of\s+)?active\s+joints", "score.active_joints"),
+    (r"swollen\s+joint\s+count|SJC|(?:number\s+of\s+)?swollen\s+joints", "score.sjc"),
+    (
+        r"tender\s+joint\s+count|TJC|(?:number\s+of\s+)?(?:tender\s+joints|joints\s+with\s+tenderness)",
+        "score.tjc",
+    ),
 )
 
 
@@ -144,8 +169,12 @@ _BOOLEAN_NAMES: tuple[tuple[str, str], ...] = (
     (r"anti-?ds-?DNA(?:\s+antibod(?:y|ies))?", "antibody.anti_dsdna"),
     (r"anti-?Sm(?:ith)?(?:\s+antibod(?:y|ies))?", "antibody.anti_sm"),
     (r"anti-?SSA(?:\s*/\s*Ro)?(?:\s+antibod(?:y|ies))?", "antibody.anti_ssa"),
-    (r"MPO-?ANCA", "antibody.mpo_anca"),
-    (r"PR3-?ANCA", "antibody.pr3_anca"),
+    (r"anti-?Ro\s*/\s*SSA(?:\s+antibod(?:y|ies))?", "antibody.anti_ssa"),
+    (r"MPO-?ANCA|anti-?MPO(?:\s+antibod(?:y|ies))?", "antibody.mpo_anca"),
+    (r"PR3-?ANCA|anti-?PR3(?:\s+antibod(?:y|ies))?", "antibody.pr3_anca"),
+    (r"(?:anti-?)?SRP(?:\s+antibod(?:y|ies))?", "antibody.anti_srp"),
+    (r"(?:anti-?)?HMGCR(?:\s+antibod(?:y|ies))?", "antibody.anti_hmgcr"),
+    (r"anti-?MDA-?5(?:\s+antibod(?:y|ies))?", "antibody.anti_mda5"),
     (r"anti-?Scl-?70(?:\s+antibod(?:y|ies))?", "antibody.anti_scl70"),
     (r"anti-?centromere(?:\s+antibod(?:y|ies))?", "antibody.anti_centromere"),
     (r"anti-?RNA\s+polymerase\s+III(?:\s+antibod(?:y|ies))?", "antibody.anti_rnapol3"),
@@ -503,6 +532,13 @@ def _merge_same(text: str, names: list[tuple[int, int, str]]) -> list[tuple[int,
     return merged
 
 
+def only_names(text: str) -> set[str]:
+    """The measures ``text`` names when it is nothing but their names ("BVAS version 3")."""
+    names = _name_matches(text)
+    rest = _residual_words(text, [(start, end) for start, end, _ in names])
+    return {fact for _, _, fact in names} if names and not rest else set()
+
+
 def _name_matches(text: str) -> list[tuple[int, int, str]]:
     """Non-overlapping numeric-fact names, left to right."""
     chosen: list[tuple[int, int, str]] = []
@@ -528,6 +564,8 @@ _RANGE = re.compile(
 )
 _AND_NAME = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:and|&|/)\s*", re.IGNORECASE)
 _OR_NAME = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?or\s*", re.IGNORECASE)
+# "swollen joints and/or tender joints ≥ 3": at least one of them, in any section.
+_AND_OR_NAME = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?and\s*/\s*or\s*", re.IGNORECASE)
 
 
 def _measures(text: str, kind: str) -> list[Mention]:
@@ -545,6 +583,8 @@ def _measures(text: str, kind: str) -> list[Mention]:
             gap = text[chain[-1][1] : names[index + len(chain)][0]]
             if len(chain) == 1 and _OR_NAME.fullmatch(gap):
                 joiner = _OR_NAME
+            if len(chain) == 1 and _AND_OR_NAME.fullmatch(gap):
+                joiner = _AND_OR_NAME
             if joiner.fullmatch(gap) is None:
                 break
             chain.append(names[index + len(chain)])
@@ -559,9 +599,10 @@ def _measures(text: str, kind: str) -> list[Mention]:
         mention_text = _leaf_text(text, start, end)
         for leaf in leaves:
             leaf["text"] = mention_text
-        mode = "any" if joiner is _OR_NAME else "all"
+        mode = "any" if joiner in (_OR_NAME, _AND_OR_NAME) else "all"
         rule: Rule = leaves[0] if len(leaves) == 1 else {mode: leaves, "text": mention_text}
-        if mode == "any" and kind != EXCLUSION:
+        if joiner is _OR_NAME and kind != EXCLUSION:
+            # A bare "or" may mean either or both; "and/or" says at least one.
             rule = either_or_both(leaves, mention_text)
         mentions.append(Mention(start, end, rule, "measure"))
         index += len(chain)
@@ -949,19 +990,22 @@ def _pregnancy(text: str) -> list[Mention]:
 
 
 _CLASSIFICATION = re.compile(
-    r"(?:(?:according\s+to|fulfill?(?:ing|s)?|meet(?:ing|s)?|as\s+defined\s+by|based\s+on)\s+)?(?:the\s+)?"
+    r"(?:(?:according\s+to|fulfill?(?:ing|s)?|meet(?:ing|s)?|as\s+defined\s+by|based\s+on|consistent\s+with)\s+)?(?:the\s+)?"
     r"(?P<a>(?:19|20)\d\d)?\s*(?:the\s+)?(?P<orgs>(?:(?:American\s+College\s+of\s+Rheumatology\s*(?:\(ACR\))?|"
     r"European\s+(?:League\s+Against\s+Rheumatism|Alliance\s+of\s+Associations\s+for\s+Rheumatology)\s*(?:\(EULAR\))?|"
+    r"International\s+League\s+of\s+Associations\s+for\s+Rheumatology\s*(?:\(ILAR\))?|"
     r"ACR|EULAR|SLICC|ILAR|ACEG|AECG)\s*(?:/|and|-)?\s*){1,3})\s*(?P<b>(?:19|20)\d\d)?\s*"
     r"(?:\w+\s+){0,3}?(?:revised\s+)?(?:classification|diagnostic)?\s*(?:criteria|standards?)(?:\s+for\s+[\w\s']{1,40})?",
     re.IGNORECASE,
 )
 _ORG = re.compile(
-    r"ACR|EULAR|SLICC|ILAR|ACEG|AECG|American\s+College|European\s+(?:League|Alliance)",
+    r"ACR|EULAR|SLICC|ILAR|ACEG|AECG|American\s+College|European\s+(?:League|Alliance)|"
+    r"International\s+League",
     re.IGNORECASE,
 )
 _DIAGNOSIS_LEAD = re.compile(
-    r"(?:(?:a\s+)?(?:confirmed\s+|established\s+)?diagnosis\s+of|diagnosed\s+(?:with|as)|meet(?:s|ing)?\s+the|"
+    r"(?:(?:a\s+)?(?:confirmed\s+|established\s+|clinical\s+)?diagnosis\s+of|diagnosed\s+(?:with|as)|"
+    r"meet(?:s|ing)?\s+the(?:\s+(?:classification|diagnostic)\s+criteria\s+(?:for|of))?|"
     r"fulfill?(?:s|ing)?\s+the)",
     re.IGNORECASE,
 )
@@ -974,6 +1018,8 @@ def _classification_label(match: re.Match[str]) -> str | None:
         short = org.upper()
         if short.startswith("AMERICAN"):
             short = "ACR"
+        elif short.startswith("INTERNATIONAL"):
+            short = "ILAR"
         elif short.startswith("EUROPEAN"):
             short = "EULAR"
         if short not in orgs:
@@ -991,41 +1037,58 @@ _DISEASE_DURATION = re.compile(
 )
 
 
-def _diagnoses(text: str, kind: str) -> list[Mention]:
-    if kind == EXCLUSION:
-        return []
-    conditions = find_conditions(text)
+def _diagnoses(text: str, _kind: str, taken: tuple[tuple[int, int], ...] = ()) -> list[Mention]:
+    """A diagnosis named in the clause: ``diagnosis has`` with classification and duration.
+
+    ``taken``: spans other mentions already read ("scleroderma-related antibodies" is not a
+    diagnosis of scleroderma). See engine/parser/diagnoses.py for what counts as a diagnosis
+    mention beside the lead words.
+    """
+    conditions = [
+        c for c in find_conditions(text) if not any(s < c[2] and c[1] < e for s, e in taken)
+    ]
     if not conditions:
         return []
-    first = conditions[0][0]
-    others = {c for c, _, _ in conditions} - {first}
-    if others and not (
-        re.search(r"\bincluding\b", text, re.IGNORECASE)
-        and all(condition_covers(first, other) for other in others)
-    ):
+    ids = list(dict.fromkeys(c for c, _, _ in conditions))
+    first = ids[0]
+    others = set(ids) - {first}
+    including = re.search(r"\bincluding\b", text, re.IGNORECASE) and all(
+        condition_covers(first, other) for other in others
+    )
+    alternatives = bool(others) and not including and diagnosis_alternatives(text, conditions)
+    if others and not including and not alternatives:
         return []
     lead = _DIAGNOSIS_LEAD.search(text)
-    classification = _CLASSIFICATION.search(text)
-    if lead is None and classification is None:
-        return []
-    condition_id = conditions[0][0]
+    classifications = list(_CLASSIFICATION.finditer(text))
+    named_sets = named_classifications(text, first)
+    leaf: Rule = {"fact": "diagnosis", "op": "has", "value": ids if alternatives else [first]}
     spans = [(s, e) for _, s, e in conditions]
-    leaf: Rule = {"fact": "diagnosis", "op": "has", "value": [condition_id]}
     mentions = [Mention(s, e, {}, "none") for s, e in spans]
-    if classification is not None:
-        label = _classification_label(classification)
-        if label is not None:
-            leaf["classification"] = [label]
-        mentions.append(Mention(classification.start(), classification.end(), {}, "none"))
+    # Every set named ("the 2002 ... criteria or the 2016 ACR/EULAR criteria"): the patient
+    # may meet either, so one left out would make a classified patient unknown.
+    labels: list[str] = []
+    for found in classifications:
+        label = _classification_label(found)
+        if label is not None and label not in labels:
+            labels.append(label)
+        mentions.append(Mention(found.start(), found.end(), {}, "none"))
+    for start, end, label in named_sets:
+        if any(s < end and start < e for s, e in ((m.start(), m.end()) for m in classifications)):
+            continue
+        labels.append(label)
+        mentions.append(Mention(start, end, {}, "none"))
+    if labels:
+        leaf["classification"] = labels
     if lead is not None:
         mentions.append(Mention(lead.start(), lead.end(), {}, "none"))
-    including = re.search(r",?\s*\(?including\b", text, re.IGNORECASE)
-    if others and including is not None:
-        mentions.append(Mention(including.start(), including.end(), {}, "none"))
-    duration = _DISEASE_DURATION.search(text)
+    including_match = re.search(r",?\s*\(?including\b", text, re.IGNORECASE)
+    if others and including and including_match is not None:
+        mentions.append(Mention(including_match.start(), including_match.end(), {}, "none"))
+    duration = _DISEASE_DURATION.search(text) or condition_duration(text, spans[-1][1])
     if duration is not None:
         leaf["min_duration"] = window(duration)
         mentions.append(Mention(duration.start(), duration.end(), {}, "none"))
+    mentions.extend(Mention(s, e, {}, "none") for s, e in cohort_lead_out(text))
     start = min(m.start for m in mentions)
     end = max(m.end for m in mentions)
     leaf["text"] = _leaf_text(text, start, end)
@@ -1082,14 +1145,20 @@ def _read_clause(text: str, kind: str) -> Rule | None:
         body_start = label.end()
     body = text[body_start:]
     mentions: list[Mention] = []
-    for finder in (_ages, lambda part: _measures(part, kind), *_FINDERS[1:]):
+    for finder in (
+        _ages,
+        lambda part: _measures(part, kind),
+        lambda part: [Mention(*found) for found in find_findings(part, kind)],
+        *_FINDERS[1:],
+    ):
         for mention in finder(body):
             if any(
                 m.start < mention.end and mention.start < m.end for m in mentions if m.end > m.start
             ):
                 continue
             mentions.append(mention)
-    mentions.extend(_diagnoses(body, kind))
+    taken = tuple((m.start, m.end) for m in mentions if m.rule and m.end > m.start)
+    mentions.extend(_diagnoses(body, kind, taken))
     rules = [m for m in mentions if m.rule]
     if not rules:
         return None
@@ -1104,6 +1173,10 @@ def _read_clause(text: str, kind: str) -> Rule | None:
     has_and = "and" in rest or "with" in rest
     if len(rules) == 1:
         return rules[0].rule
+    if kind == EXCLUSION and "diagnosis" in families:
+        # "EGPA or active tuberculosis": either excludes; "SLE with active ILD" is one
+        # combination, which an exclusion list cannot say.
+        return _unique("any", [m.rule for m in rules]) if has_or and not has_and else None
     if kind == EXCLUSION and families <= {"event", "pregnancy"}:
         # "psychiatric disorders and severe cognitive impairments": each excludes on its own.
         return _unique("any", [m.rule for m in rules])

@@ -191,6 +191,10 @@ def split_criteria(text: str) -> SplitResult:
     has_sub = False
     section_marked: bool | None = None  # do this section's items carry bullets or numbers?
     cohort_ids: set[str] = set()
+    # The item that opened the current cohort ("Diagnosed as JDM ..., and meeting the following
+    # conditions:"): items indented under it are the cohort's own criteria, and an item less
+    # indented than it is common again.
+    cohort_item: _Line | None = None
 
     def open_cohort(label: str, start: int, end: int) -> str:
         base = _cohort_id(label)
@@ -212,7 +216,10 @@ def split_criteria(text: str) -> SplitResult:
                 open_cohort(section.group(2), line.start, line.end) if section.group(2) else None
             )
             current, current_line, section_marked = None, None, None
+            cohort_item = None
             continue
+        if cohort_item is not None and line.indent < cohort_item.indent:
+            cohort, cohort_item = None, None
         if line.label is None and _NOTE.match(body):
             either = _NOTE_EITHER.search(body)
             members = [m for m in (either.groups() if either else ()) if m is not None]
@@ -237,6 +244,7 @@ def split_criteria(text: str) -> SplitResult:
         if cohort_phrase is not None and body.endswith(":"):
             cohort = open_cohort(cohort_phrase.group(1), line.start, line.end)
             current, current_line, section_marked = None, None, None
+            cohort_item = None
             continue
         if (
             _short_heading(line)
@@ -247,15 +255,22 @@ def split_criteria(text: str) -> SplitResult:
         ):
             cohort = open_cohort(body.rstrip(":"), line.start, line.end)
             current, current_line, section_marked = None, None, None
+            cohort_item = None
             continue
         named = find_conditions(body) if _COHORT_ITEM.search(body) else []
         if named:
             # "Diagnosed as JDM ..., and meeting the following conditions:" opens a cohort and
             # is itself that cohort's first criterion.
             cohort = open_cohort(named[0][0], line.start, line.end)
+            cohort_item = line
         elif (
             current is not None
             and current_line is not None
+            and not (
+                current_line is cohort_item
+                and line.indent > current_line.indent
+                and (line.glyph is not None or line.label is not None)
+            )
             and _is_sub_line(line, current_line, has_sub, section_marked)
         ):
             current.end = line.end

@@ -260,3 +260,29 @@ def test_numbers_written_against_their_item_still_number_it():
     # A decimal is never a label: "1.5" stays the value.
     (criterion,) = _criteria("Inclusion Criteria:\n\n* ANC >= 1.5 x 10^9/L\n")
     assert criterion["rule"]["value"] == 1.5
+
+
+def test_items_under_a_diagnosis_cohort_item_are_its_criteria_and_a_shallower_item_ends_it():
+    text = (
+        "* Age ≥5 years old.\n"
+        "* Refractory paediatric rheumatic diseases:\n"
+        "  * Diagnosed as juvenile dermatomyositis according to the criteria of Bohan and Peter, "
+        "and meeting the following conditions:\n"
+        "    * Positive for anti-synthetase antibody;\n"
+        "    * CMAS less than 48 points.\n"
+        "  * Meet the classification criteria for primary Sjogren's syndrome as defined by the "
+        "2016 ACR/EULAR classification criteria, and meeting the following conditions:\n"
+        "    * Positive for anti-SSA antibody;\n"
+        "* Positive expression of CD19 in peripheral blood B cells.\n"
+    )
+    criteria = _criteria(text)
+    assert [(c["cohort"], c["text"][:24]) for c in criteria] == [
+        (None, "Age ≥5 years old."),
+        (None, "Refractory paediatric rh"),
+        ("jdm", "Diagnosed as juvenile de"),
+        ("jdm", "Positive for anti-synthe"),
+        ("jdm", "CMAS less than 48 points"),
+        ("sjogren", "Meet the classification "),
+        ("sjogren", "Positive for anti-SSA an"),
+        (None, "Positive expression of C"),
+    ]
