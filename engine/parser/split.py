@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from engine.parser.mentions import find_conditions
+from engine.vocabulary import CONDITIONS, condition_covers, condition_label
 
 INCLUSION = "inclusion"
 EXCLUSION = "exclusion"
@@ -195,6 +196,8 @@ def split_criteria(text: str) -> SplitResult:
     # conditions:"): items indented under it are the cohort's own criteria, and an item less
     # indented than it is common again.
     cohort_item: _Line | None = None
+    # Headings "Inclusion/Exclusion Criteria for X" with the criteria count when they were met.
+    cohort_sections: list[tuple[str, str, _Line, int]] = []
 
     def open_cohort(label: str, start: int, end: int) -> str:
         base = _cohort_id(label)
@@ -215,6 +218,8 @@ def split_criteria(text: str) -> SplitResult:
             cohort = (
                 open_cohort(section.group(2), line.start, line.end) if section.group(2) else None
             )
+            if cohort is not None:
+                cohort_sections.append((kind, cohort, line, len(result.criteria)))
             current, current_line, section_marked = None, None, None
             cohort_item = None
             continue
@@ -261,7 +266,7 @@ def split_criteria(text: str) -> SplitResult:
         if named:
             # "Diagnosed as JDM ..., and meeting the following conditions:" opens a cohort and
             # is itself that cohort's first criterion.
-            cohort = open_cohort(named[0][0], line.start, line.end)
+            cohort = open_cohort(condition_label(named[0][0]) or named[0][0], line.start, line.end)
             cohort_item = line
         elif (
             current is not None
@@ -288,9 +293,76 @@ def split_criteria(text: str) -> SplitResult:
         # No heading at all and no word of exclusion anywhere: a list of requirements only.
         for criterion in result.criteria:
             criterion.section_known = True
+    _keep_empty_cohort_sections(result, cohort_sections)
+    _leading_cohort(text, result, cohort_sections)
     used = {c.cohort for c in result.criteria if c.cohort is not None}
     result.cohorts = [c for c in result.cohorts if c.id in used]
     return result
+
+
+def _keep_empty_cohort_sections(
+    result: SplitResult, sections: list[tuple[str, str, _Line, int]]
+) -> None:
+    """An "Exclusion Criteria for SLE" heading followed by nothing stays as a criterion.
+
+    Dropping it would present that cohort's list as empty, i.e. "no exclusions"; kept, its
+    heading is one review item, so the study team is asked what the record left out.
+    """
+    for number, (kind, cohort, line, count) in enumerate(sections):
+        following = [c for c in result.criteria[count:] if c.start > line.start]
+        next_heading = sections[number + 1][2].start if number + 1 < len(sections) else None
+        if any(next_heading is None or c.start < next_heading for c in following):
+            continue
+        placeholder = RawCriterion(kind, cohort, None, line.start, line.end, True)
+        position = next(
+            (i for i, c in enumerate(result.criteria) if c.start > line.start),
+            len(result.criteria),
+        )
+        result.criteria.insert(position, placeholder)
+
+
+_DIAGNOSIS_WORDS = re.compile(
+    r"\b(?:classification\s+criteria|diagnos(?:is|ed)|criteria\s+for)\b", re.IGNORECASE
+)
+
+
+def _leading_cohort(
+    text: str, result: SplitResult, sections: list[tuple[str, str, _Line, int]]
+) -> None:
+    """Unheaded inclusions before "Inclusion Criteria for X" that open with another disease.
+
+    "Inclusion Criteria: * Meet the 2019 SLE classification criteria ... Inclusion Criteria
+    for SSc: ..." lists SLE's criteria first without a heading of their own; read as common
+    criteria they would ask an SSc patient to have SLE. When the first of them requires one
+    diagnosis Y that no heading names, and Y and every headed cohort's condition are unrelated
+    (neither includes the other), those leading criteria are Y's cohort.
+    """
+    headed = [cohort for kind, cohort, _, _ in sections if kind == INCLUSION]
+    if not headed or any(cohort not in CONDITIONS for cohort in headed):
+        return
+    first_headed = next(c for c in result.criteria if c.kind == INCLUSION and c.cohort)
+    leading: list[RawCriterion] = []
+    for criterion in result.criteria:
+        if criterion is first_headed:
+            break
+        if criterion.kind == INCLUSION and criterion.cohort is None and criterion.section_known:
+            leading.append(criterion)
+    if not leading:
+        return
+    opening = text[leading[0].start : leading[0].end]
+    named = {condition for condition, _, _ in find_conditions(opening)}
+    if len(named) != 1 or _DIAGNOSIS_WORDS.search(opening) is None:
+        return
+    (condition,) = named
+    if condition in headed or any(
+        condition_covers(condition, other) or condition_covers(other, condition) for other in headed
+    ):
+        return
+    for criterion in leading:
+        criterion.cohort = condition
+    if all(c.id != condition for c in result.cohorts):
+        label = condition_label(condition) or condition
+        result.cohorts.insert(0, RawCohort(condition, label, leading[0].start, leading[0].end))
 
 
 _SUB_GLYPHS = frozenset("o◦▪‣⁃∙-–·○■□➢►")

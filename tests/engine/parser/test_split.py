@@ -52,9 +52,15 @@ def test_seed_003_bullets_with_o_sub_items_and_cohort_headings(seed_texts):
     organ = next(c for c in parsed["criteria"] if c["text"].startswith("Adequate organ function"))
     assert "Coagulation function" in organ["text"]
     assert "Lung function" in organ["text"]
-    assert [c["id"] for c in parsed["cohorts"]] == ["ssc"]
-    ssc_exclusions = [c for c in parsed["criteria"] if c["kind"] == "exclusion"]
-    assert [c["cohort"] for c in ssc_exclusions] == ["ssc", "ssc", "ssc"]
+    # The unheaded SLE items before "Inclusion Criteria for SSc" are SLE's cohort, and the
+    # empty "Exclusion Criteria for SLE" heading stays as one review item of that cohort.
+    assert sorted(c["id"] for c in parsed["cohorts"]) == ["sle", "ssc"]
+    inclusions = [c for c in parsed["criteria"] if c["kind"] == "inclusion"]
+    assert [c["cohort"] for c in inclusions] == ["sle"] * 6 + ["ssc"] * 4
+    exclusions = [c for c in parsed["criteria"] if c["kind"] == "exclusion"]
+    assert [c["cohort"] for c in exclusions] == ["sle", "ssc", "ssc", "ssc"]
+    assert exclusions[0]["text"] == "Exclusion Criteria for SLE"
+    assert exclusions[0]["rule"] is None
 
 
 def test_seed_004_nested_bullets_without_headings_are_inclusion(seed_texts):
@@ -285,4 +291,46 @@ def test_items_under_a_diagnosis_cohort_item_are_its_criteria_and_a_shallower_it
         ("sjogren", "Meet the classification "),
         ("sjogren", "Positive for anti-SSA an"),
         (None, "Positive expression of C"),
+    ]
+
+
+def test_unheaded_criteria_of_another_disease_before_a_cohort_heading_are_that_disease_cohort():
+    text = (
+        "Inclusion Criteria:\n* Diagnosis of SLE according to the 2019 EULAR/ACR criteria.\n"
+        "* SLEDAI-2K ≥ 6.\nInclusion Criteria for systemic sclerosis:\n"
+        "* Diagnosis of SSc according to the 2013 ACR/EULAR criteria.\n* mRSS ≥ 15.\n"
+    )
+    parsed = parse_criteria_text("T", text)
+    assert [c["cohort"] for c in parsed["criteria"]] == ["sle", "sle", "ssc", "ssc"]
+    assert {c["id"] for c in parsed["cohorts"]} == {"sle", "ssc"}
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        # A disease that includes the headed one: the leading items are common to both.
+        "Diagnosis of SLE according to the 2019 EULAR/ACR criteria.",
+        # No diagnosis requirement first: common criteria, as written.
+        "Age ≥ 18 years.",
+    ],
+)
+def test_leading_criteria_stay_common_unless_they_open_with_an_unrelated_diagnosis(first):
+    text = (
+        f"Inclusion Criteria:\n* {first}\n* ANC ≥ 1.5 × 10^9/L.\n"
+        "Inclusion Criteria for lupus nephritis:\n* UPCR ≥ 1 g/g.\n"
+    )
+    parsed = parse_criteria_text("T", text)
+    assert [c["cohort"] for c in parsed["criteria"]] == [None, None, "lupus_nephritis"]
+
+
+def test_an_empty_cohort_section_is_one_review_item_not_an_empty_list():
+    text = (
+        "Inclusion Criteria:\n* Age ≥ 18 years.\nExclusion Criteria for SLE\n"
+        "Exclusion Criteria for SSc\n1. Pregnancy.\n"
+    )
+    parsed = parse_criteria_text("T", text)
+    exclusions = [c for c in parsed["criteria"] if c["kind"] == "exclusion"]
+    assert [(c["cohort"], c["text"], c["rule"] is None) for c in exclusions] == [
+        ("sle", "Exclusion Criteria for SLE", True),
+        ("ssc", "1. Pregnancy.", False),
     ]
