@@ -33,7 +33,7 @@ from reportlab.platypus import (
 from engine.outcomes import CriterionStatus, Verdict
 from models.letter import LetterSite, LetterTrial, ReferralLetter
 from models.operations import ContactView
-from ui.export.fonts import BODY_FONT, BOLD_FONT, markup, needs_cjk_font, register_fonts
+from ui.export.fonts import BODY_FONT, BOLD_FONT, has_cjk, markup, register_fonts
 
 PAGE_SIZE = A4
 MARGIN = 18 * mm
@@ -186,11 +186,7 @@ class _OneLineCell(Flowable):
 
 def _cell(text: str, style: ParagraphStyle) -> Flowable:
     """A table cell of data text: a plain one-line string where that prints the same."""
-    if (
-        text
-        and text == " ".join(text.split())
-        and not any(needs_cjk_font(character) for character in text)
-    ):
+    if text and text == " ".join(text.split()) and not has_cjk(text):
         return _OneLineCell(text, style)
     return _paragraph(text, style)
 
