@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any, BinaryIO
 
-from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -34,6 +33,7 @@ from engine.outcomes import CriterionStatus, Verdict
 from models.letter import LetterSite, LetterTrial, ReferralLetter
 from models.operations import ContactView
 from ui.export.fonts import BODY_FONT, BOLD_FONT, has_cjk, markup, register_fonts
+from ui.export.qr import qr_modules
 
 PAGE_SIZE = A4
 MARGIN = 18 * mm
@@ -236,17 +236,16 @@ class _QrCode(Flowable):
 
     The widget in a Drawing encodes the URL twice (once for its bounds, once to draw) and goes
     through the graphics renderer for every run of dark modules; this encodes once (error
-    correction level M, as before) and fills the same rectangles straight on the canvas.
+    correction level M, as before; ``ui.export.qr`` picks ReportLab's mask faster) and fills
+    the same rectangles straight on the canvas.
     """
 
     def __init__(self, url: str) -> None:
         super().__init__()
         self.width = self.height = QR_SIZE
-        code = QRCode(None, QRErrorCorrectLevel.M)
-        code.addData(url)
-        code.make()
-        self._dark_runs = _dark_runs(code.modules)
-        self._module_count = len(code.modules)
+        modules = qr_modules(url)
+        self._dark_runs = _dark_runs(modules)
+        self._module_count = len(modules)
 
     def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
         return self.width, self.height
