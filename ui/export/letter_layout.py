@@ -105,6 +105,12 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def prepare() -> None:
+    """Register the body fonts and build the styles, which every letter needs first."""
+    _styles()
+    _footer_style()
+
+
 class _Paragraph(Paragraph):
     """A Paragraph that breaks its lines once per width.
 
