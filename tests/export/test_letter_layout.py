@@ -201,3 +201,23 @@ def test_a_one_line_cell_in_a_narrow_column_wraps_as_a_paragraph() -> None:
     narrow = 40.0
     assert line.wrap(narrow, 1000) == Paragraph(text, cell).wrap(narrow, 1000)
     assert line.wrap(narrow, 1000)[1] > cell.leading
+
+
+def test_page_streams_are_flate_compressed_without_an_ascii85_layer() -> None:
+    from models.letter import build_referral_letter
+    from tests.letter_inputs import CLINIC, GENERATED_AT, standard_report
+    from ui.export import render_referral_letter
+
+    letter = build_referral_letter(
+        standard_report(),
+        CLINIC,
+        None,
+        deidentified=False,
+        physician=None,
+        generated_at=GENERATED_AT,
+    )
+    out = io.BytesIO()
+    render_referral_letter(letter, out)
+    data = out.getvalue()
+    assert data.count(b"/FlateDecode") >= 2  # every page's stream, the fonts' too
+    assert b"ASCII85Decode" not in data
