@@ -94,3 +94,27 @@ def test_the_cjk_face_is_parsed_and_embedded_only_for_a_letter_with_cjk(tmp_path
 def test_markup_escapes_and_sets_cjk_runs_in_the_cjk_face(text: str, expected: str) -> None:
     assert markup(text) == expected
     assert has_cjk(text) == (CJK_FONT in expected)
+
+
+def test_a_face_remembers_widths_that_equal_reportlabs_and_keeps_a_bounded_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from ui.export import fonts
+
+    fonts.register_fonts()
+    face = pdfmetrics.getFont(fonts.BODY_FONT)
+    assert isinstance(face, fonts._MeasuringTTFont)
+    monkeypatch.setattr(fonts, "_WIDTHS_KEPT", 3)
+    face._widths.clear()
+    texts = ["No patient data used", "≥ 3×10⁹/L", "", "Sjögren", "No patient data used"]
+    for size in (7.6, 9, 12.5):
+        for text in texts:
+            assert face.stringWidth(text, size) == TTFont.stringWidth(face, text, size)
+            assert pdfmetrics.stringWidth(text, fonts.BODY_FONT, size) == face.stringWidth(
+                text, size
+            )
+            assert len(face._widths) <= 3
+    assert face.stringWidth("Sjögren", 9) > face.stringWidth("Sjogren", 7.6) > 0
