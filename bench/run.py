@@ -351,7 +351,7 @@ def collect(
     seconds = run_child("--letter-worker", str(smallest), "--letter-cold")["seconds"]
     rows.append(
         Row(
-            "Letter on the command line, 10 trials (ReportLab and fonts loaded too)",
+            "Letter on the command line, 10 trials (ReportLab and fonts loaded)",
             f"{seconds:.2f} s",
         )
     )

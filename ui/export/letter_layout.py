@@ -39,7 +39,7 @@ from ui.export.qr import qr_modules
 
 # Page streams are written Flate-compressed only, without ReportLab's ASCII85 layer on top: that
 # layer only makes binary data 7-bit safe, which a PDF file written as bytes never needs. It
-# cost a tenth of the rendering and a sixth of the file; text and pages print the same.
+# cost a tenth of the rendering and 13 % of the file; text and pages print the same.
 # (ReportLab reads this setting when it writes a file; the letter is its only user here.)
 rl_config.useA85 = 0
 
