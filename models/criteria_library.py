@@ -11,7 +11,6 @@ from typing import Any
 
 from engine.criteria import TrialCriteria
 from engine.loader import load_criteria
-from engine.parser import parse_criteria_text
 from resources import resource_path
 
 CRITERIA_FORMAT = "trialmatch-criteria/1"
@@ -120,6 +119,10 @@ class CriteriaLibrary:
         cached = self._compiled.get(key)
         if cached is not None:
             return cached
+        # Imported on the first parse: the parser's tables cost about 0.1 s to import, which
+        # the window's start-up need not wait for when every trial has stored rules.
+        from engine.parser import parse_criteria_text
+
         parsed = parse_criteria_text(trial_id, eligibility_text or "")
         if not parsed.get("criteria"):
             # Nothing to read is not "no requirements": one review item says so plainly.

@@ -41,7 +41,7 @@ from engine.units import (
 from engine.vocabulary import INSTRUMENTS, condition_label, treatment_label
 from models.database import SessionFactory
 from models.files import atomic_writer
-from models.matching import MatchReport, TrialMatch
+from models.matching import MatchReport, TrialMatch, read_details
 from models.operations import ContactView, ReferralRecord, SiteView, TrialDetail, log_referral
 from models.referral import ReferralKind
 from models.settings import ClinicSettings
@@ -783,6 +783,8 @@ def build_referral_letter(
             "sent before the patient agrees"
         )
     chosen = select_trials(report, trial_ids)
+    # Every chosen trial's full record in one query, not a batch read for each one.
+    read_details(chosen)
     screening = report.screening_date
     dates = _DateWriter(screening, relative=deidentified, birth_date=profile.patient.birth_date)
     trial_word = "trial" if len(chosen) == 1 else "trials"

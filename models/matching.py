@@ -70,6 +70,12 @@ class TrialDetails:
         if wanted:
             self._loaded.update(load_trial_details(self._session_factory, wanted))
 
+    def read(self, trial_ids: Sequence[str]) -> None:
+        """Read exactly these trials now, the ones not read yet, in one query (a letter's)."""
+        wanted = [trial_id for trial_id in trial_ids if trial_id not in self._loaded]
+        if wanted:
+            self._loaded.update(load_trial_details(self._session_factory, wanted))
+
     def get(self, trial_id: str) -> TrialDetail:
         detail = self._loaded.get(trial_id)
         if detail is not None:
@@ -162,6 +168,21 @@ class TrialMatch:
 
     def __repr__(self) -> str:
         return f"TrialMatch({self.trial_id!r}, {self.evaluation.verdict.value})"
+
+
+def read_details(matches: Sequence[TrialMatch]) -> None:
+    """Read the full records of ``matches`` that are not read yet, in one query per report.
+
+    ``TrialMatch.detail`` alone reads a batch of the next 200 trials in report order, right for
+    a list scrolled in order; a letter needs exactly its chosen trials, wherever they rank.
+    """
+    unread: dict[int, tuple[TrialDetails, list[str]]] = {}
+    for match in matches:
+        details = match._details
+        if match._detail is None and details is not None:
+            unread.setdefault(id(details), (details, []))[1].append(match.trial_id)
+    for details, trial_ids in unread.values():
+        details.read(trial_ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tempfile
@@ -33,7 +34,7 @@ from models.referral import ReferralKind
 from models.settings import ClinicSettings
 from ui import dialogs
 from ui.dialogs import ask_open_paths, show_error
-from ui.export.pdf_report import render_referral_letter
+from ui.export.pdf_report import render_referral_letter, warm_up
 from ui.fhir_import_controller import FhirImportController
 from ui.letter_dialog import LetterChoices, LetterDialog
 from ui.patient_files import PatientFileController
@@ -50,6 +51,9 @@ from ui.workers import JobRunner, make_database_pool
 WINDOW_TITLE = "TrialMatch"
 LAST_LETTER_FOLDER_KEY = "letter/lastFolder"
 MATCH_DELAY_MS = 300
+# ReportLab and the letter's fonts load this long after the window is first shown: late enough
+# not to compete with the window's own first work, long before anyone can ask for a letter.
+LETTER_WARM_UP_DELAY_MS = 2000
 INTENDED_USE = (
     "<p><b>TrialMatch</b> helps a physician find clinical trials a patient might join and write "
     "the referral letter.</p>"
@@ -103,6 +107,13 @@ class MatchService:
         return report
 
 
+def _warm_up_letter_renderer() -> None:
+    # Only a head start: a failure here (a missing font file) recurs, and is reported, when
+    # a letter is written.
+    with contextlib.suppress(Exception):
+        warm_up()
+
+
 class MainWindow(QMainWindow):
     """The application window; its dependencies come in through the constructor.
 
@@ -137,6 +148,10 @@ class MainWindow(QMainWindow):
         self._session_screening_date: dt.date | None = None
         self._qsettings = qsettings if qsettings is not None else QSettings()
         self.runner = JobRunner(db_pool if db_pool is not None else make_database_pool(self), self)
+        # Work that touches no database (the letter renderer's warm-up) runs here, never
+        # queued behind a match; the pool waits for it when the window is destroyed.
+        self.background_pool = QThreadPool(self)
+        self.background_pool.setMaxThreadCount(1)
         self._service = MatchService(session_factory, self.settings, matcher_factory)
         self._generation = 0
         self._match_running = False
@@ -685,6 +700,11 @@ class MainWindow(QMainWindow):
             self._recovery_offered = True
             # After the window is on screen, so the question has a window to belong to.
             QTimer.singleShot(0, self._offer_recovery)
+            QTimer.singleShot(LETTER_WARM_UP_DELAY_MS, self._warm_up_letter)
+
+    @Slot()
+    def _warm_up_letter(self) -> None:
+        self.background_pool.start(_warm_up_letter_renderer)
 
     def _offer_recovery(self) -> None:
         if self.patient_files.offer_recovery():

@@ -20,6 +20,7 @@ EXPECTED_ROWS = (
     "First match, nothing stored: rules parsed now",
     "Parser (",
     "Referral letter, 10 trials",
+    "Letter on the command line, 10 trials",
     "Peak memory, match process",
 )
 

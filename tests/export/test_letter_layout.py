@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -52,12 +53,14 @@ class _RecordingCanvas:
         assert x == y
         self.scale_factor *= x
 
-    def rect(
-        self, x: float, y: float, width: float, height: float, *, stroke: int, fill: int
-    ) -> None:
-        assert (stroke, fill) == (0, 1)
+    def addLiteral(self, operators: str) -> None:  # noqa: N802
+        # Only "n x y width height re f*": a rectangle filled (even-odd) and nothing stroked.
         factor = self.scale_factor
-        self.rects.append((x * factor, y * factor, width * factor, height * factor))
+        for line in operators.split("\n"):
+            n, *numbers, re, fill = line.split()
+            assert (n, re, fill) == ("n", "re", "f*")
+            x, y, width, height = (float(number) * factor for number in numbers)
+            self.rects.append((x, y, width, height))
 
 
 def _widget_rects(url: str) -> list[tuple[float, float, float, float]]:
@@ -83,8 +86,44 @@ def test_qr_code_fills_the_rectangles_the_reportlab_widget_draws(url: str) -> No
     expected = _widget_rects(url)
     assert len(canvas.rects) == len(expected) > 100
     for drawn, wanted in zip(canvas.rects, expected, strict=True):
-        assert drawn == pytest.approx(wanted, abs=1e-9)
+        # The PDF carries six decimals, as canvas.rect writes them.
+        assert drawn == pytest.approx(wanted, abs=1e-5)
     assert code.wrap(500, 800) == (QR_SIZE, QR_SIZE)
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_qr_code_writes_the_bytes_canvas_rect_writes(url: str) -> None:
+    """The literal operators are byte for byte what a canvas.rect per run wrote before."""
+    from reportlab.lib import colors
+    from reportlab.pdfgen.canvas import Canvas
+
+    from ui.export.letter_layout import _QR_BORDER_MODULES, _QR_WIDGET_SIZE, _dark_runs
+    from ui.export.qr import qr_modules
+
+    direct = Canvas(io.BytesIO(), invariant=1)
+    code = _QrCode(url)
+    code.drawOn(direct, 10, 20)
+
+    by_rect = Canvas(io.BytesIO(), invariant=1)
+    modules = qr_modules(url)
+    box = _QR_WIDGET_SIZE / (len(modules) + 2 * _QR_BORDER_MODULES)
+    by_rect.saveState()
+    by_rect.translate(10, 20)
+    by_rect.saveState()
+    by_rect.scale(QR_SIZE / _QR_WIDGET_SIZE, QR_SIZE / _QR_WIDGET_SIZE)
+    by_rect.setFillColor(colors.black)
+    for row, column, length in _dark_runs(modules):
+        by_rect.rect(
+            (column + _QR_BORDER_MODULES) * box,
+            _QR_WIDGET_SIZE - (row + _QR_BORDER_MODULES + 1) * box,
+            length * box,
+            box,
+            stroke=0,
+            fill=1,
+        )
+    by_rect.restoreState()
+    by_rect.restoreState()
+    assert direct.getpdfdata() == by_rect.getpdfdata()
 
 
 def _line_texts(paragraph: Paragraph) -> list[str]:
@@ -162,3 +201,23 @@ def test_a_one_line_cell_in_a_narrow_column_wraps_as_a_paragraph() -> None:
     narrow = 40.0
     assert line.wrap(narrow, 1000) == Paragraph(text, cell).wrap(narrow, 1000)
     assert line.wrap(narrow, 1000)[1] > cell.leading
+
+
+def test_page_streams_are_flate_compressed_without_an_ascii85_layer() -> None:
+    from models.letter import build_referral_letter
+    from tests.letter_inputs import CLINIC, GENERATED_AT, standard_report
+    from ui.export import render_referral_letter
+
+    letter = build_referral_letter(
+        standard_report(),
+        CLINIC,
+        None,
+        deidentified=False,
+        physician=None,
+        generated_at=GENERATED_AT,
+    )
+    out = io.BytesIO()
+    render_referral_letter(letter, out)
+    data = out.getvalue()
+    assert data.count(b"/FlateDecode") >= 2  # every page's stream, the fonts' too
+    assert b"ASCII85Decode" not in data

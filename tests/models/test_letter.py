@@ -16,6 +16,7 @@ import pytest
 
 from engine.outcomes import Verdict
 from engine.profile import profile_from_dict
+from models import matching
 from models.database import SessionFactory
 from models.letter import (
     DEIDENTIFIED_MARK,
@@ -28,8 +29,8 @@ from models.letter import (
     verdict_text,
     write_referrals_csv,
 )
-from models.matching import MatchReport
-from models.operations import list_referrals
+from models.matching import Matcher, MatchReport
+from models.operations import import_files, list_referrals
 from models.referral import ReferralKind
 from tests.letter_inputs import (
     BASE_PROFILE,
@@ -228,6 +229,45 @@ def test_default_trials_are_those_not_ruled_out() -> None:
         _build(report, trial_ids=["NCT99999999"])
     with pytest.raises(LetterError, match="no trial to refer to"):
         _build(make_report(excluded, (ruled_out,)))
+
+
+def test_the_chosen_trials_records_are_read_in_one_query_wherever_they_rank(
+    session_factory: SessionFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    studies = [
+        {
+            "protocolSection": {
+                "identificationModule": {
+                    "nctId": f"NCT0900{index:04d}",
+                    "briefTitle": f"Lupus study {index}",
+                },
+                "statusModule": {"overallStatus": "RECRUITING"},
+                "conditionsModule": {"conditions": ["Systemic Lupus Erythematosus"]},
+                "eligibilityModule": {"eligibilityCriteria": "Inclusion Criteria:\n\n* Consent\n"},
+            }
+        }
+        for index in range(2 * matching.PREFETCHED_DETAILS)
+    ]
+    path = tmp_path / "studies.json"
+    path.write_text(json.dumps({"studies": studies}), encoding="utf-8")
+    assert not import_files(session_factory, [path]).failed
+    profile = make_profile()
+    report = Matcher(session_factory).match(profile, screening_date=SCREENING_DATE)
+    assert len(report.trials) == len(studies)
+    # Two trials past the records the match read; the second one far from the first.
+    chosen = [report.trials[-1].trial_id, report.trials[matching.PREFETCHED_DETAILS].trial_id]
+    reads: list[list[str]] = []
+    real_read = matching.load_trial_details
+
+    def counted_read(factory: SessionFactory, trial_ids: list[str]) -> object:
+        reads.append(list(trial_ids))
+        return real_read(factory, trial_ids)
+
+    monkeypatch.setattr(matching, "load_trial_details", counted_read)
+    letter = _build(report, trial_ids=chosen)
+    assert [sorted(ids) for ids in reads] == [sorted(chosen)]  # one query, only those two
+    titles = {trial.trial_id: trial.title for trial in letter.trials}
+    assert titles == {trial_id: f"Lupus study {int(trial_id[-4:])}" for trial_id in chosen}
 
 
 def test_verdict_text_never_says_bare_eligible() -> None:

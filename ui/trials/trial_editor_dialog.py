@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from engine import CriteriaError, load_criteria
-from engine.parser import parse_criteria_text
 from models.criteria_library import read_bundled_criteria
 from models.criteria_set import CriteriaSource
 from models.database import SessionFactory
@@ -72,6 +71,9 @@ def load_editable_criteria(session_factory: SessionFactory, trial_id: str) -> Ed
     if "automatic" in stored:
         data = json.loads(stored["automatic"].criteria_json)
         return EditableCriteria(trial_id, title, data, "automatic")
+    # Imported here, not with the window: the parser's tables are a tenth of a second of start-up.
+    from engine.parser import parse_criteria_text
+
     parsed = parse_criteria_text(trial_id, trial.eligibility_criteria or "")
     return EditableCriteria(trial_id, title, parsed, "parsed")
 
