@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from engine.derived import age_in_months_on
 from engine.facts import FACTS
 from engine.outcomes import (
     CriterionResult,
@@ -203,7 +204,11 @@ class _DateWriter:
     ) -> None:
         self.screening_date = screening_date
         self.relative = relative
-        self.age = None if birth_date is None else safe_harbor_age(birth_date, screening_date)
+        self.age_text = (
+            None
+            if birth_date is None
+            else age_at(birth_date, screening_date, exact_days=not relative)
+        )
 
     def day(self, value: dt.date | None) -> str:
         if value is None:
@@ -255,6 +260,26 @@ def safe_harbor_age(birth_date: dt.date, on: dt.date) -> str:
     return f"{SAFE_HARBOR_AGE_CAP}+" if age >= SAFE_HARBOR_AGE_CAP else str(age)
 
 
+def age_at(birth_date: dt.date, on: dt.date, *, exact_days: bool) -> str:
+    """ "34 years"; under two years in completed months, under one month in days.
+
+    A letter about an infant said "age 0". Safe Harbor caps ages over 89 and keeps ages as
+    such; days are given only when the letter names dates anyway (``exact_days``), since an
+    age in days and the letter's date give the birth date back.
+    """
+    years = age_in_years(birth_date, on)
+    if years >= 2:
+        shown = safe_harbor_age(birth_date, on)
+        return f"{shown} years"
+    months = age_in_months_on(birth_date, on)
+    if months >= 1:
+        return f"{months} month{'s' if months != 1 else ''}"
+    if not exact_days:
+        return "under 1 month"
+    days = (on - birth_date).days
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
 def long_date(value: dt.date) -> str:
     """ "23 November 2026" (month names avoid the day/month order question abroad)."""
     return f"{value.day} {value:%B %Y}"
@@ -264,25 +289,17 @@ def long_date(value: dt.date) -> str:
 # The patient sections
 
 
-def _patient_lines(
-    profile: PatientProfile, screening_date: dt.date, dates: _DateWriter
-) -> tuple[LabeledValue, ...]:
+def _patient_lines(profile: PatientProfile, dates: _DateWriter) -> tuple[LabeledValue, ...]:
     patient = profile.patient
     sex = patient.sex.capitalize() if patient.sex else NOT_RECORDED
     lines: list[LabeledValue] = []
     if dates.relative:
-        age = (
-            safe_harbor_age(patient.birth_date, screening_date)
-            if patient.birth_date
-            else NOT_RECORDED
-        )
-        lines += [LabeledValue("Age at screening", f"{age} years" if patient.birth_date else age)]
+        lines += [LabeledValue("Age at screening", dates.age_text or NOT_RECORDED)]
         lines += [LabeledValue("Sex", sex)]
     else:
         birth = NOT_RECORDED
         if patient.birth_date is not None:
-            years = age_in_years(patient.birth_date, screening_date)
-            birth = f"{patient.birth_date.isoformat()} (age {years} at screening)"
+            birth = f"{patient.birth_date.isoformat()} (age {dates.age_text} at screening)"
         lines += [
             LabeledValue("Name", patient.name or NOT_RECORDED),
             LabeledValue("Date of birth", birth),
@@ -533,7 +550,7 @@ def _evidence_line(evidence: Evidence, dates: _DateWriter) -> str:
     elif evidence.fact in (AGE_FACT, AGE_IN_DAYS_FACT) and dates.relative:
         # The evidence says how the age was computed ("born 1988-04-02"): a birth date; an age
         # in days with the letter's date would give it back too. Safe Harbor keeps the years.
-        value = f"{dates.age} years" if dates.age else NOT_RECORDED
+        value = dates.age_text or NOT_RECORDED
     else:
         value = evidence.patient_value
         if evidence.entered and evidence.entered != evidence.patient_value:
@@ -828,7 +845,7 @@ def build_referral_letter(
         letter_date=letter_date,
         addressee=f"To the study team of the {trial_word} below",
         opening=opening,
-        patient=_patient_lines(profile, screening, dates),
+        patient=_patient_lines(profile, dates),
         consent=_consent_text(
             profile.consent_to_contact, deidentified=deidentified, trial_word=trial_word
         ),

@@ -22,6 +22,7 @@ from models.letter import (
     DEIDENTIFIED_MARK,
     LetterError,
     ReferralLetter,
+    age_at,
     build_referral_letter,
     export_letter,
     relative_date,
@@ -100,6 +101,25 @@ def test_safe_harbor_age_caps_at_90(birth: dt.date, expected: str) -> None:
     assert safe_harbor_age(birth, SCREENING_DATE) == expected
 
 
+@pytest.mark.parametrize(
+    ("birth", "identified", "deidentified"),
+    [
+        (dt.date(1978, 11, 23), "48 years", "48 years"),
+        (dt.date(1930, 1, 1), "90+ years", "90+ years"),
+        (dt.date(2024, 11, 23), "2 years", "2 years"),
+        (dt.date(2024, 11, 24), "23 months", "23 months"),  # an infant was "age 0" or "age 1"
+        (dt.date(2026, 10, 23), "1 month", "1 month"),
+        (dt.date(2026, 11, 1), "22 days", "under 1 month"),  # days and a date give the birth
+        (dt.date(2026, 11, 22), "1 day", "under 1 month"),
+    ],
+)
+def test_age_at_screening_reads_in_months_and_days_for_infants(
+    birth: dt.date, identified: str, deidentified: str
+) -> None:
+    assert age_at(birth, SCREENING_DATE, exact_days=True) == identified
+    assert age_at(birth, SCREENING_DATE, exact_days=False) == deidentified
+
+
 # --- what the letter says -----------------------------------------------------------------------
 
 
@@ -107,7 +127,7 @@ def test_identified_letter_has_identity_and_exact_dates() -> None:
     letter = _build()
     values = {item.label: item.value for item in letter.patient}
     assert values["Name"] == "O'Brien & <Sons>"
-    assert values["Date of birth"] == "1978-04-02 (age 48 at screening)"
+    assert values["Date of birth"] == "1978-04-02 (age 48 years at screening)"
     assert values["Record number"] == RECORD_NUMBER
     assert letter.letter_date == "23 November 2026"
     assert letter.patient_identifier == RECORD_NUMBER
@@ -158,7 +178,7 @@ def test_deidentified_letter_gives_no_birth_date_through_ages_in_months_or_days(
     letter = _build(make_report(profile, (match,)), trial_ids=["NCT09200001"], deidentified=True)
     lines = [line for trial in letter.trials for c in trial.criteria for line in c.patient_data]
     assert any(line.startswith("Age in completed months: 6 months;") for line in lines)
-    assert any(line.startswith("Age in days: 0 years;") for line in lines)
+    assert any(line.startswith("Age in days: 6 months;") for line in lines)  # was "0 years"
     everything = repr(letter)
     assert "2026-05-01" not in everything
     assert "born" not in everything
