@@ -46,6 +46,9 @@ INDEPENDENT = frozenset(
         "cardiology_hypertrophic_cardiomyopathy",
         "paediatric_sjia_months",
         "hepatology_cirrhosis_renal",
+        # stated structures: numbered sub-conditions, "one of the following", named-drug counts
+        "aav_stated_structure",
+        "ra_named_drug_counts",
     }
 )
 
