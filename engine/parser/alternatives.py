@@ -104,8 +104,14 @@ def _numbered_items(text: str) -> list[tuple[int, str]] | None:
 
 
 def _depth(text: str, index: int) -> int:
-    before = text[:index]
-    return before.count("(") - before.count(")")
+    """Bracket depth at ``index``; a lone ")" (the label "A) ") does not go below zero."""
+    depth = 0
+    for char in text[:index]:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+    return depth
 
 
 def _item_rule(text: str, read_item: ItemReader) -> Rule:
@@ -181,15 +187,21 @@ def _top_level_split(text: str, separators: str) -> list[str]:
     return pieces
 
 
-def _with_definitions(items: list[str]) -> list[str] | None:
-    """Items with a trailing definition sentence moved into the one item naming its term."""
+def _with_definitions(items: list[str]) -> tuple[list[str], set[int]] | None:
+    """Items with trailing definition sentences moved into the one item naming each term.
+
+    Also returns the indices of the items that received a definition. None when the last item
+    holds a further sentence that is not a definition (it may be a requirement of its own, not
+    part of the last alternative) or when a defined term is named by no item or by several.
+    """
     last_sentences = _SENTENCE_END.split(items[-1])
     definitions: list[str] = []
     while len(last_sentences) > 1 and _DEFINES.match(last_sentences[-1]):
         definitions.insert(0, last_sentences.pop())
-    if not definitions:
-        return items
-    items = [*items[:-1], " ".join(last_sentences)]
+    if len(last_sentences) > 1:
+        return None
+    items = [*items[:-1], _trimmed(last_sentences[0])]
+    defined: set[int] = set()
     for definition in definitions:
         found = _DEFINES.match(definition)
         assert found is not None
@@ -199,7 +211,8 @@ def _with_definitions(items: list[str]) -> list[str] | None:
             return None
         index = referring[0]
         items[index] = f"{_trimmed(items[index])}. {definition.strip()}"
-    return items
+        defined.add(index)
+    return items, defined
 
 
 def read_one_of(text: str, read_item: ItemReader) -> Rule | None:
@@ -208,7 +221,8 @@ def read_one_of(text: str, read_item: ItemReader) -> Rule | None:
     Items are cut at ";" and line breaks ("either": at its one "or"). A last item opened by
     "and" ("...; B; and C") may instead be a condition required beside the choice: then the
     rule is TRUE only when both readings hold, FALSE only when neither does, else REVIEW.
-    A definition sentence after the list is read with the item that names the defined term.
+    A definition sentence after the list goes with the item naming the defined term (that item
+    is then one review part), never becomes an alternative of its own.
     """
     stripped = text.strip()
     one_of = _ONE_OF.match(stripped)
@@ -230,9 +244,15 @@ def read_one_of(text: str, read_item: ItemReader) -> Rule | None:
     with_definitions = _with_definitions(items)
     if with_definitions is None:
         return None
-    items = with_definitions
+    items, defined = with_definitions
     last_joined = one_of is not None and _LEADING_AND.match(items[-1]) is not None
-    rules = [_item_rule(_LEADING_AND.sub("", item), read_item) for item in items]
+    # An item with a definition is left whole for review: the defined term is a premise of the
+    # item ("... at 3 months after use of a standard treatment regimen"), not a requirement
+    # the reader can separate from it.
+    rules = [
+        {"review": item} if index in defined else _item_rule(_LEADING_AND.sub("", item), read_item)
+        for index, item in enumerate(items)
+    ]
     if not last_joined:
         return {"any": rules}
     others = rules[0] if len(rules) == 2 else {"any": rules[:-1]}
