@@ -11,6 +11,7 @@ from engine import build_facts, evaluate_trial, load_criteria, profile_from_dict
 from engine.outcomes import CriterionStatus
 from engine.parser import parse_criteria_text
 from engine.parser.alternatives import read_named_count, read_numbered_structure, read_one_of
+from engine.parser.criterion import read_criterion
 
 SCREENING = date(2026, 11, 23)
 
@@ -148,12 +149,14 @@ def test_a_further_line_after_the_items_is_not_part_of_the_last_item():
 
 
 def test_structure_inside_a_bulleted_criterion_stays_review():
-    item = (
+    # One criterion's text (however the splitter cuts a trial's text): the structure is a
+    # sub-item after a lead line, with another sub-item after it.
+    text = (
         "Diagnosed with Sjogren's syndrome, and meeting the following conditions:\n"
         "    * Meet (1) and any one of (2)-(3): (1) Age ≥ 18 years; (2) positive MPO-ANCA; "
         "(3) cryoglobulinemia;\n    * Positive for anti-SSA antibody."
     )
-    assert parsed(item)["rule"] is None
+    assert read_criterion(text, "inclusion", section_known=True).rule is None
 
 
 # ---------------------------------------------------------------------------------------------
