@@ -130,6 +130,9 @@ def read_numbered_structure(text: str, read_item: ItemReader) -> Rule | None:
         return None
     if re.search(r"[:\n]", match.group("prefix")):
         return None  # the structure is one sub-item of a longer criterion
+    lead = _lead(match.group("prefix"), read_item)
+    if lead is False:
+        return None
     required = _labels(match.group("required"))
     options = _options(match.group("options"))
     items = _numbered_items(match.group("items"))
@@ -146,7 +149,31 @@ def read_numbered_structure(text: str, read_item: ItemReader) -> Rule | None:
     chosen = [by_label[label] for label in options]
     choice: Rule = {"any": chosen} if count == 1 else {"at_least": count, "of": chosen}
     choice["text"] = f"{match.group('choice').strip()} {match.group('options').strip()}"
-    return {"all": [*(by_label[label] for label in required), choice]}
+    parts = [*(by_label[label] for label in required), choice]
+    return {"all": [lead, *parts] if lead is not None else parts}
+
+
+_CONJOINED = re.compile(r"(?:[\s,]|\b(?:and|with|plus|as\s+well\s+as)\b)+$", re.IGNORECASE)
+_CONJUNCTION_END = re.compile(r"\b(?:and|with|plus|as\s+well\s+as)[\s,]*$", re.IGNORECASE)
+_HEADING_WORDS = 8
+
+
+def _lead(prefix: str, read_item: ItemReader) -> Rule | bool | None:
+    """What the words before "meet" require: a rule, None (a heading), or False (unread).
+
+    "Age ≥ 18 years and meet (1) ..." requires the age beside the structure; "Refractory
+    disease and meet (1) ..." a review part; a short heading ("The classification criteria of
+    RJDM must", "Active disease,") nothing. A longer unread lead leaves the criterion as it was.
+    """
+    words = _CONJOINED.sub("", prefix).strip()
+    if not words:
+        return None
+    rule = read_item(words)
+    if rule is not None:
+        return rule
+    if _CONJUNCTION_END.search(prefix):
+        return {"review": words}
+    return None if len(words.split()) <= _HEADING_WORDS else False
 
 
 # "Fulfillment of one of the following conditions: A; B; C", "One of the following: A; B".
@@ -236,7 +263,9 @@ def read_one_of(text: str, read_item: ItemReader) -> Rule | None:
             return None
         body = either.group("items")
         cuts = [m for m in _OR.finditer(body) if _depth(body, m.start()) == 0]
-        if len(cuts) != 1 or re.search(r"[;；\n]", body):
+        commas = [i for i, char in enumerate(body) if char == "," and _depth(body, i) == 0]
+        if len(cuts) != 1 or commas or re.search(r"[;；\n]", body):
+            # "Either A, B or C": the comma part's combination is not stated.
             return None
         items = [_trimmed(body[: cuts[0].start()]), _trimmed(body[cuts[0].end() :])]
     if len(items) < 2 or not all(items):

@@ -363,3 +363,38 @@ def test_numbered_structure_with_review_items_is_never_falsely_decided():
     assert _verdict(criterion, _patient([], crp=12)) is CriterionStatus.REVIEW
     # Item (1) false: violated whatever the team finds for (3).
     assert _verdict(criterion, _patient(["rituximab"], crp=3)) is CriterionStatus.VIOLATED
+
+
+def test_a_requirement_before_meet_is_kept_beside_the_structure():
+    rule = rule_of(
+        "Age ≥ 18 years and meet (1) and any one of (2)-(3): (1) positive MPO-ANCA; "
+        "(2) C-reactive protein ≥ 10 mg/L; (3) Repeated rashes."
+    )
+    assert rule == {
+        "all": [
+            lab("age_years", ">=", 18, "a"),
+            flag("antibody.mpo_anca"),
+            {"any": [lab("lab.crp", ">=", 10, "mg/L"), {"review": "Repeated rashes"}]},
+        ]
+    }
+
+
+def test_an_unread_requirement_before_meet_is_a_review_part():
+    rule = read_numbered_structure(
+        "Refractory disease and meet (1) and any one of (2)-(3): (1) x; (2) y; (3) z",
+        review_reader,
+    )
+    assert rule is not None
+    assert rule["all"][0] == {"review": "Refractory disease"}
+
+
+def test_a_long_unread_lead_leaves_the_criterion_as_it_was():
+    text = (
+        "Patients enrolled in the extension phase of the parent study who completed week 52 "
+        "visits must meet (1) and any one of (2)-(3): (1) x; (2) y; (3) z"
+    )
+    assert read_numbered_structure(text, review_reader) is None
+
+
+def test_either_with_a_comma_list_stays_review():
+    assert read_one_of("Either A, B or C", review_reader) is None
