@@ -40,6 +40,9 @@ INDEPENDENT = frozenset(
         "oncology_prognostic_factors",
         "ra_inadequate_response",
         "uc_steroid_dependent",
+        # stated structures: numbered sub-conditions, "one of the following", named-drug counts
+        "aav_stated_structure",
+        "ra_named_drug_counts",
         # second independent round: non-rheumatology styles (oncology organ tables,
         # cardiology, paediatric ages in months, hepatology/nephrology)
         "oncology_phase1_organ_table",

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from engine.facts import fact_spec
+from engine.parser.alternatives import read_named_count, read_numbered_structure, read_one_of
 from engine.parser.childbearing import (
     PREGNANCY_FACTS,
     is_womans_plan,
@@ -609,6 +610,9 @@ def _with_definition(reference: str, definition: Rule) -> Rule:
 
 def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     """Read one criterion; its rule is None unless some part of it is understood."""
+    stated = _stated_structure(text, kind, section_known=section_known)
+    if stated is not None:
+        return stated
     local_review = _local_review_lines(text)
     if (
         not section_known
@@ -678,6 +682,16 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
                     combined = _review(clause_text)
             parts[index] = (combined, parts[index][1])
             continue
+        named = (
+            read_named_count(clause_text, lambda lead: _read_lead(lead, kind))
+            if not in_list and find_counted(clause_text) is not None
+            else None
+        )
+        if named is not None:
+            # "hydroxychloroquine and at least 2 of the following treatments (A, B, ...)".
+            parts.append((named, clause.joined_by_or))
+            part_texts.append(clause_text)
+            continue
         history = None
         if not in_list and list_lead(clause_text) and number < len(clauses) - 1:
             # "… as follows: item; item; item": how the items combine is in the lead's words.
@@ -744,6 +758,37 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
         rule = _combine(parts, kind)
         leaves, reviews = _count(rule)
     return Reading(rule, leaves, reviews)
+
+
+def _stated_structure(text: str, kind: str, *, section_known: bool) -> Reading | None:
+    """A criterion that states how its items combine (engine/parser/alternatives.py).
+
+    "Meet (1) and any one of (2)-(5): ...", "One of the following: A; B", "Either A or B":
+    each item is read as a criterion of its own and is a review part when not understood.
+    None when the text does not state such a structure; the caller reads it as before.
+    """
+    if not section_known or _NOTE.match(text) or len(text) > 20 * MAX_CLAUSE_CHARS:
+        return None
+    label = _ITEM_LABEL.match(text)
+    body = text[label.end() if label else 0 :].strip()
+
+    def read_item(item: str) -> Rule | None:
+        reading = read_criterion(item, kind, section_known=True)
+        # An item concerning only some patients cannot stand as a member of the structure.
+        return reading.rule if reading.applies_if is None else None
+
+    rule = read_numbered_structure(body, read_item) or read_one_of(body, read_item)
+    if rule is None:
+        return None
+    leaves, reviews = _count(rule)
+    if leaves == 0:
+        return Reading(None, 0, 1)
+    return Reading(rule, leaves, reviews)
+
+
+def _read_lead(lead: str, kind: str) -> Rule:
+    """The words before a counted choice: a treatment history, else any clause."""
+    return _read_history(lead, kind) or _read_split(lead, kind)
 
 
 def _read_history(clause_text: str, kind: str) -> Rule | None:
