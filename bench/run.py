@@ -107,11 +107,9 @@ def match_worker(path: Path) -> dict[str, Any]:
         + report.other_conditions
         + report.excluded_age_sex
     )
-    verdicts_before = {item.trial_id: item.evaluation.verdict for item in report.trials}
+    verdicts_before = {item.trial_id: item.outcome.verdict for item in report.trials}
     changed = sum(
-        1
-        for item in rematch.trials
-        if verdicts_before.get(item.trial_id) != item.evaluation.verdict
+        1 for item in rematch.trials if verdicts_before.get(item.trial_id) != item.outcome.verdict
     )
     return {
         "trials": trials,

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.criteria import Criterion
+from engine.criteria import Criterion, TrialCriteria
 from engine.errors import CriteriaError
 from engine.evaluator import evaluate_criterion
 from engine.facts import Facts
@@ -111,7 +111,11 @@ def compile_criteria_data(data: object) -> CompiledSet:
     The set is loaded once to validate it, so a stored program always stands for a set the
     engine can evaluate.
     """
-    criteria = load_criteria(data)
+    return compile_loaded(data, load_criteria(data))
+
+
+def compile_loaded(data: object, criteria: TrialCriteria) -> CompiledSet:
+    """``compile_criteria_data`` for a set already loaded from ``data`` by ``load_criteria``."""
     assert isinstance(data, Mapping)
     entries = data["criteria"]
     if len(entries) != len(criteria.criteria):

@@ -215,6 +215,9 @@ class Assessed(Protocol):
     def verdict(self) -> Verdict: ...
 
     @property
+    def near_miss(self) -> bool: ...
+
+    @property
     def counts(self) -> Counts: ...
 
     @property

@@ -38,6 +38,23 @@ class CriteriaSet(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     # Indexed: the Matcher's change check reads max(updated_at) before every match.
     updated_at: Mapped[UtcTimestamp] = mapped_column(index=True)
+    # The set compiled to shared rule atoms (models/compiled_store.py), written with the JSON;
+    # None when it was stored before migration 0003 or does not load.
+    compiled: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class CriteriaAtom(Base):
+    """One distinct rule atom (engine.compiled): a criterion's kind and rules without wording.
+
+    Shared by every stored set that has the same criterion, so a match evaluates it once.
+    """
+
+    __tablename__ = "criteria_atoms"
+
+    id: Mapped[IntPk]
+    # SHA-256 of ``body``: unique on every backend whatever the body's length.
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    body: Mapped[LongText]
 
 
 def save_criteria_set(
@@ -49,6 +66,7 @@ def save_criteria_set(
     verified: bool,
     reviewed_at: dt.datetime | None,
     now: dt.datetime,
+    compiled: str | None = None,
 ) -> CriteriaSet:
     """Store the trial's criteria from ``source``, replacing any earlier set from that source."""
     existing = find_criteria_set(session, trial_id, source)
@@ -57,6 +75,7 @@ def save_criteria_set(
     row.verified = verified
     row.reviewed_at = reviewed_at
     row.updated_at = now
+    row.compiled = compiled
     if existing is None:
         session.add(row)
     session.flush()

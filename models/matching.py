@@ -5,24 +5,43 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from typing import Generic, TypeVar
 
 from engine.ask_next import AskItem, ask_next
-from engine.criteria import TrialCriteria
+from engine.compiled import (
+    AtomOutcome,
+    Shape,
+    TrialOutcome,
+    atom_criterion,
+    atom_reads,
+    combine_outcomes,
+    compile_criteria_data,
+    evaluate_atom,
+)
+from engine.criteria import Criterion, TrialCriteria
 from engine.errors import CriteriaError
 from engine.evaluator import evaluate_criterion, evaluate_trial
 from engine.facts import Facts, build_facts
-from engine.incremental import TrialReads, changed_tokens, reevaluate_trial, trial_reads
+from engine.incremental import changed_tokens
 from engine.loader import load_criteria
-from engine.outcomes import CriterionStatus, TrialEvaluation
+from engine.outcomes import Assessed, CriterionStatus, TrialEvaluation
 from engine.profile import PatientProfile
 from engine.ranking import CLOSED_STATUSES, Site, rank_trials
 from engine.ranking import TrialSummary as RankingSummary
 from engine.registry_text import NO_AGE_LIMIT_TEXTS
 from engine.units import Settings
 from engine.vocabulary import CONDITIONS, condition_covers, normalise_term
+from models.compiled_store import (
+    StoredProgram,
+    StoredSetRow,
+    decode_program,
+    read_atoms,
+    read_ranking_rows,
+    read_stored_sets,
+)
 from models.criteria_library import CriteriaChoice, CriteriaLibrary, CriteriaSourceError
 from models.database import SessionFactory
 from models.operations import (
@@ -41,39 +60,37 @@ from models.operations import (
 from models.settings import ClinicSettings
 
 AskNextItem = AskItem
+R = TypeVar("R")
 
 
-class TrialDetails:
-    """Full trial records for a report, read from the database when first asked for.
-
-    Matching reads only slim summaries; the window's detail panel and the letter need the
-    whole record (arms, officials, descriptions), which is read in batches in report order.
-    """
+class _LazyRecords(Generic[R]):
+    """Records of a report's trials read from the database when first asked for, in batches
+    in report order (the ones a physician scrolls to next are read with the one asked for)."""
 
     BATCH = 200
 
     def __init__(
         self,
-        session_factory: SessionFactory,
+        read: Callable[[Sequence[str]], dict[str, R]],
         order: Sequence[str],
-        loaded: dict[str, TrialDetail] | None = None,
+        loaded: dict[str, R] | None = None,
     ) -> None:
         """``loaded``: records already read (the Matcher shares one cache between reports)."""
-        self._session_factory = session_factory
+        self._read = read
         self._order = list(order)
         self._position: dict[str, int] | None = None
-        self._loaded = {} if loaded is None else loaded
+        self._loaded: dict[str, R] = {} if loaded is None else loaded
 
     def prefetch(self, count: int) -> None:
         """Read the first ``count`` trials now (the ones a physician looks at first)."""
         wanted = [trial_id for trial_id in self._order[:count] if trial_id not in self._loaded]
         if wanted:
-            self._loaded.update(load_trial_details(self._session_factory, wanted))
+            self._loaded.update(self._read(wanted))
 
-    def get(self, trial_id: str) -> TrialDetail:
-        detail = self._loaded.get(trial_id)
-        if detail is not None:
-            return detail
+    def get(self, trial_id: str) -> R:
+        record = self._loaded.get(trial_id)
+        if record is not None:
+            return record
         if self._position is None:
             self._position = {other: index for index, other in enumerate(self._order)}
         start = self._position.get(trial_id, 0)
@@ -82,18 +99,51 @@ class TrialDetails:
             for other in self._order[start : start + self.BATCH]
             if other != trial_id and other not in self._loaded
         ]
-        self._loaded.update(load_trial_details(self._session_factory, batch))
-        detail = self._loaded.get(trial_id)
-        if detail is None:
+        self._loaded.update(self._read(batch))
+        record = self._loaded.get(trial_id)
+        if record is None:
             raise UnknownTrialError(f"no trial {trial_id} in the database")
-        return detail
+        return record
+
+
+class TrialDetails(_LazyRecords[TrialDetail]):
+    """Full trial records for a report, read from the database when first asked for.
+
+    Matching reads only slim rows; the window's detail panel and the letter need the whole
+    record (arms, officials, descriptions), which is read in batches in report order.
+    """
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        order: Sequence[str],
+        loaded: dict[str, TrialDetail] | None = None,
+    ) -> None:
+        super().__init__(functools.partial(load_trial_details, session_factory), order, loaded)
+
+
+class TrialSummaries(_LazyRecords[TrialSummary]):
+    """Trial summaries (sites and contacts) for a report, read when first asked for."""
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        order: Sequence[str],
+        loaded: dict[str, TrialSummary] | None = None,
+    ) -> None:
+        super().__init__(functools.partial(load_trial_summaries, session_factory), order, loaded)
 
 
 class TrialMatch:
     """One trial's result for the patient, with what the window and the letter show.
 
     Attributes:
-        summary: the trial's summary (status, sites, ages); always in memory.
+        outcome: what the ranked list needs (verdict, near miss, counts, missing facts): the
+            same fields as ``evaluation``, computed by the match without any evidence.
+        evaluation: the full evaluation with evidence, computed when first asked for (a match
+            builds it only for the trials someone opens, or passes it in).
+        summary: the trial's summary (status, sites, ages), read on first use when the match
+            was built without it; ``trial_id``, ``title`` and ``overall_status`` never read.
         detail: the full record, read on first use when the match was built without it.
         nearest_site, distance_km: the nearest recruiting site when the clinic location is set.
         criteria_source: "curated" or "automatic" (the rules the verdict rests on).
@@ -106,21 +156,28 @@ class TrialMatch:
     __slots__ = (
         "_detail",
         "_details",
+        "_evaluate",
+        "_evaluation",
+        "_nearest_index",
+        "_nearest_site",
+        "_outcome",
+        "_summaries",
+        "_summary",
         "criteria_origin",
         "criteria_source",
         "criteria_verified",
         "distance_km",
-        "evaluation",
-        "nearest_site",
+        "overall_status",
         "status_known",
         "status_note",
-        "summary",
+        "title",
+        "trial_id",
     )
 
     def __init__(
         self,
         detail: TrialDetail | None,
-        evaluation: TrialEvaluation,
+        evaluation: TrialEvaluation | None,
         nearest_site: SiteView | None,
         distance_km: float | None,
         criteria_source: str,
@@ -131,17 +188,37 @@ class TrialMatch:
         *,
         summary: TrialSummary | None = None,
         details: TrialDetails | None = None,
+        lazy: LazyMatchParts | None = None,
     ) -> None:
-        if detail is None and (summary is None or details is None):
-            raise ValueError("a TrialMatch needs its detail, or a summary and a TrialDetails")
+        if detail is None and details is None:
+            raise ValueError("a TrialMatch needs its detail, or a TrialDetails")
+        if detail is None and summary is None and lazy is None:
+            raise ValueError("a TrialMatch needs its detail or summary, or lazy parts")
+        if evaluation is None and lazy is None:
+            raise ValueError("a TrialMatch needs its evaluation, or lazy parts")
         self._detail = detail
         self._details = details
         if detail is not None:
             summary = detail.summary
-        assert summary is not None
-        self.summary: TrialSummary = summary
-        self.evaluation = evaluation
-        self.nearest_site = nearest_site
+        self._summary = summary
+        self._evaluation = evaluation
+        self._nearest_site = nearest_site
+        self._nearest_index: int | None = None
+        self._outcome: Assessed | None = evaluation
+        self._evaluate: Callable[[], TrialEvaluation] | None = None
+        self._summaries: TrialSummaries | None = None
+        if summary is not None:
+            self.trial_id = summary.trial_id
+            self.title = summary.title
+            self.overall_status = summary.overall_status
+        if lazy is not None:
+            self.trial_id = lazy.trial_id
+            self.title = lazy.title
+            self.overall_status = lazy.overall_status
+            self._outcome = lazy.outcome
+            self._evaluate = lazy.evaluate
+            self._summaries = lazy.summaries
+            self._nearest_index = lazy.nearest_index
         self.distance_km = distance_km
         self.criteria_source = criteria_source
         self.criteria_origin = criteria_origin
@@ -150,18 +227,52 @@ class TrialMatch:
         self.status_note = status_note
 
     @property
+    def outcome(self) -> Assessed:
+        assert self._outcome is not None
+        return self._outcome
+
+    @property
+    def evaluation(self) -> TrialEvaluation:
+        if self._evaluation is None:
+            assert self._evaluate is not None
+            self._evaluation = self._evaluate()
+        return self._evaluation
+
+    @property
+    def summary(self) -> TrialSummary:
+        if self._summary is None:
+            assert self._summaries is not None
+            self._summary = self._summaries.get(self.trial_id)
+        return self._summary
+
+    @property
+    def nearest_site(self) -> SiteView | None:
+        if self._nearest_site is None and self._nearest_index is not None:
+            self._nearest_site = self.summary.sites[self._nearest_index]
+        return self._nearest_site
+
+    @property
     def detail(self) -> TrialDetail:
         if self._detail is None:
             assert self._details is not None
-            self._detail = self._details.get(self.summary.trial_id)
+            self._detail = self._details.get(self.trial_id)
         return self._detail
 
-    @property
-    def trial_id(self) -> str:
-        return self.summary.trial_id
-
     def __repr__(self) -> str:
-        return f"TrialMatch({self.trial_id!r}, {self.evaluation.verdict.value})"
+        return f"TrialMatch({self.trial_id!r}, {self.outcome.verdict.value})"
+
+
+@dataclass(frozen=True, slots=True)
+class LazyMatchParts:
+    """What a match gives a TrialMatch instead of its evaluation and summary (read on use)."""
+
+    trial_id: str
+    title: str | None
+    overall_status: str | None
+    outcome: TrialOutcome
+    evaluate: Callable[[], TrialEvaluation]
+    summaries: TrialSummaries
+    nearest_index: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +408,22 @@ def _decimal_or_none(text: str) -> Decimal | None:
 def _registry_criteria(
     trial_id: str, minimum_age: str | None, maximum_age: str | None, sex_text: str | None
 ) -> TrialCriteria | None:
+    data = _registry_data(trial_id, minimum_age, maximum_age, sex_text)
+    return None if data is None else load_criteria(data)
+
+
+@functools.lru_cache(maxsize=1024)
+def _registry_atoms(
+    minimum_age: str | None, maximum_age: str | None, sex: str | None
+) -> tuple[str, ...]:
+    # The registry criteria's rule atoms, put before the trial's own in its program.
+    data = _registry_data("registry", minimum_age, maximum_age, sex)
+    return () if data is None else compile_criteria_data(data).atoms
+
+
+def _registry_data(
+    trial_id: str, minimum_age: str | None, maximum_age: str | None, sex_text: str | None
+) -> dict[str, object] | None:
     criteria: list[dict[str, object]] = []
     # "N/A" is how the registry says there is no limit: no criterion, not a review item.
     minimum_age = None if _no_age_limit(minimum_age) else minimum_age
@@ -334,14 +461,12 @@ def _registry_criteria(
         )
     if not criteria:
         return None
-    return load_criteria(
-        {
-            "format": "trialmatch-criteria/1",
-            "trial_id": trial_id,
-            "source": "curated",
-            "criteria": criteria,
-        }
-    )
+    return {
+        "format": "trialmatch-criteria/1",
+        "trial_id": trial_id,
+        "source": "curated",
+        "criteria": criteria,
+    }
 
 
 def registry_criteria(trial_id: str, trial: TrialDetail | TrialSummary) -> TrialCriteria | None:
@@ -478,6 +603,18 @@ def _status_closed(status: str | None) -> bool:
 # The matcher
 
 
+@dataclass(frozen=True, slots=True)
+class _Program:
+    """A candidate's compiled rules: matcher atom indices (registry criteria first), shape,
+    and where the rules come from. Identical programs are shared between trials."""
+
+    atoms: tuple[int, ...]
+    shape: Shape | None
+    origin: str
+    source: str
+    verified: bool
+
+
 @dataclass
 class _Catalog:
     """Everything read for one database stamp: slim rows for all trials, the rest on demand."""
@@ -485,10 +622,15 @@ class _Catalog:
     stamp: tuple[object, ...]
     rows: tuple[ScreeningRow, ...]
     topics: dict[str, frozenset[str]]
+    by_id: dict[str, ScreeningRow]
+    # A candidate's program, or why its rules cannot be used (shown as a problem).
+    programs: dict[str, _Program | str] = field(default_factory=dict)
+    pool: dict[tuple[object, ...], _Program] = field(default_factory=dict)
+    # Stored atom id → the matcher's atom index.
+    stored_atoms: dict[int, int] = field(default_factory=dict)
+    # Ranking summaries without sites, and with them (read when a clinic location is set).
+    ranking: dict[bool, dict[str, RankingSummary]] = field(default_factory=dict)
     summaries: dict[str, TrialSummary] = field(default_factory=dict)
-    choices: dict[str, CriteriaChoice | str] = field(default_factory=dict)
-    reads: dict[str, TrialReads] = field(default_factory=dict)
-    ranking: dict[str, RankingSummary] = field(default_factory=dict)
     details: dict[str, TrialDetail] = field(default_factory=dict)
     # The last prefilter: its inputs and result (candidates, closed, other conditions, age/sex).
     prefilter: tuple[tuple[object, ...], tuple[tuple[str, ...], int, int, int]] | None = None
@@ -496,12 +638,12 @@ class _Catalog:
 
 @dataclass
 class _Previous:
-    """The last match's facts and evaluations, for re-evaluating only what an edit changed."""
+    """The last match's facts and outcomes, for recombining only what an edit changed."""
 
     catalog_stamp: tuple[object, ...]
     settings: Settings
     facts: Facts
-    evaluations: dict[str, TrialEvaluation]
+    outcomes: dict[str, TrialOutcome]
 
 
 PREFETCHED_DETAILS = 25
@@ -511,9 +653,13 @@ class Matcher:
     """Matches patients against the database, keeping what it read and evaluated in memory.
 
     Per database stamp it keeps one slim row per trial (status, age limits, sex, topic) and,
-    for trials that were candidates, their summary and compiled rules. Per patient it keeps
-    the last evaluation of each candidate and the facts it was made from, so a re-match after
-    a one-field edit re-evaluates only the criteria that read a changed fact.
+    for trials that were candidates, their compiled program: the indices of shared rule atoms
+    (engine.compiled), read from the stored compiled column, never from the criteria JSON.
+    Per patient each distinct atom is evaluated once, to its status and missing facts, and
+    each trial's verdict, counts and missing facts are combined from those; after an edit only
+    the atoms reading a changed fact are evaluated again and only the trials holding an atom
+    whose outcome changed are recombined. A trial's full evaluation (evidence and reasons) is
+    computed when its ``TrialMatch.evaluation`` is first read.
     Not thread-safe: the window keeps one Matcher per worker thread.
     """
 
@@ -528,6 +674,13 @@ class Matcher:
         self._library = library or CriteriaLibrary()
         self._catalog: _Catalog | None = None
         self._previous: _Previous | None = None
+        # Atoms by canonical body; each loaded once, with the fact tokens it reads.
+        self._atom_index: dict[str, int] = {}
+        self._atoms: list[Criterion] = []
+        self._token_atoms: dict[str, list[int]] = {}
+        # Each atom's outcome for ``_atom_facts`` (None: not evaluated for these facts yet).
+        self._atom_outcomes: list[AtomOutcome | None] = []
+        self._atom_facts: Facts | None = None
 
     def _load(self) -> _Catalog:
         stamp = database_stamp(self._session_factory)
@@ -536,40 +689,132 @@ class Matcher:
         rows = list_screening_rows(self._session_factory)
         memo: dict[str, frozenset[str]] = {}
         topics = {row.trial_id: trial_topics(row, memo) for row in rows}
-        self._catalog = _Catalog(stamp, rows, topics)
+        self._catalog = _Catalog(stamp, rows, topics, {row.trial_id: row for row in rows})
         self._previous = None
         return self._catalog
 
+    def _intern_atom(self, body: str) -> int:
+        index = self._atom_index.get(body)
+        if index is None:
+            criterion = atom_criterion(body)
+            index = self._atom_index[body] = len(self._atoms)
+            self._atoms.append(criterion)
+            self._atom_outcomes.append(None)
+            for token in atom_reads(criterion):
+                self._token_atoms.setdefault(token, []).append(index)
+        return index
+
+    def _program(
+        self,
+        catalog: _Catalog,
+        row: ScreeningRow,
+        atoms: tuple[int, ...],
+        shape: Shape | None,
+        origin: str,
+        source: str,
+        verified: bool,
+    ) -> _Program:
+        registry = tuple(
+            self._intern_atom(body)
+            for body in _registry_atoms(row.minimum_age, row.maximum_age, row.sex)
+        )
+        if registry and shape is not None:
+            # Registry criteria are common to every cohort and belong to no group.
+            shape = Shape(shape.cohorts, ((None, None),) * len(registry) + shape.members)
+        program = _Program(registry + atoms, shape, origin, source, verified)
+        return catalog.pool.setdefault((program.atoms, shape, origin, source, verified), program)
+
     def _prepare(self, catalog: _Catalog, trial_ids: Sequence[str]) -> None:
-        """Read summaries and compile rules for candidates seen for the first time."""
-        missing = [trial_id for trial_id in trial_ids if trial_id not in catalog.choices]
+        """Compile the programs of candidates seen for the first time, from the stored
+        compiled column where it is current, else from the criteria as the library chooses."""
+        missing = [trial_id for trial_id in trial_ids if trial_id not in catalog.programs]
         if not missing:
             return
-        catalog.summaries.update(load_trial_summaries(self._session_factory, missing))
-        stored_sets = load_criteria_sets(self._session_factory, missing)
-        needs_text = [
-            trial_id
-            for trial_id in missing
-            if trial_id not in stored_sets and not self._library.has_bundled(trial_id)
-        ]
-        texts = load_eligibility_texts(self._session_factory, needs_text) if needs_text else {}
+        stored: dict[str, dict[str, StoredSetRow]] = {}
+        for record in read_stored_sets(self._session_factory, missing):
+            stored.setdefault(record.trial_id, {})[record.source] = record
+        decoded: dict[str, tuple[StoredSetRow, StoredProgram]] = {}
+        fallback: list[str] = []
         for trial_id in missing:
-            stored = {
-                record.source.value: (
-                    record.criteria_json,
-                    record.verified,
-                    record.updated_at.isoformat(),
-                )
-                for record in stored_sets.get(trial_id, ())
-            }
-            try:
-                choice = self._library.choose(trial_id, texts.get(trial_id), stored)
-                choice = with_registry_criteria(choice, catalog.summaries[trial_id])
-            except (CriteriaError, CriteriaSourceError) as error:
-                catalog.choices[trial_id] = str(error)
+            sets = stored.get(trial_id, {})
+            # The library's order: reviewed, bundled curated, stored automatic, parsed now.
+            chosen = sets.get("curated")
+            if chosen is None and not self._library.has_bundled(trial_id):
+                chosen = sets.get("automatic")
+            program = decode_program(chosen.compiled) if chosen is not None else None
+            if chosen is None or program is None:
+                fallback.append(trial_id)
+            else:
+                decoded[trial_id] = (chosen, program)
+        unknown_atoms = {
+            atom
+            for _, program in decoded.values()
+            for atom in program.atoms
+            if atom not in catalog.stored_atoms
+        }
+        if unknown_atoms:
+            bodies = read_atoms(self._session_factory, unknown_atoms)
+            for atom_id, body in bodies.items():
+                try:
+                    catalog.stored_atoms[atom_id] = self._intern_atom(body)
+                except CriteriaError:
+                    continue  # no longer loads: the trials holding it take the fallback
+        for trial_id, (record, program) in decoded.items():
+            if not all(atom in catalog.stored_atoms for atom in program.atoms):
+                fallback.append(trial_id)
                 continue
-            catalog.choices[trial_id] = choice
-            catalog.reads[trial_id] = trial_reads(choice.criteria)
+            origin = "reviewed" if record.source == "curated" else "automatic"
+            catalog.programs[trial_id] = self._program(
+                catalog,
+                catalog.by_id[trial_id],
+                tuple(catalog.stored_atoms[atom] for atom in program.atoms),
+                program.shape,
+                origin,
+                program.source,
+                record.verified,
+            )
+        for trial_id in fallback:
+            try:
+                choice = self._choose(trial_id)
+                compiled = self._library.program(choice)
+                atoms = tuple(self._intern_atom(body) for body in compiled.atoms)
+            except (CriteriaError, CriteriaSourceError) as error:
+                catalog.programs[trial_id] = str(error)
+                continue
+            catalog.programs[trial_id] = self._program(
+                catalog,
+                catalog.by_id[trial_id],
+                atoms,
+                compiled.shape,
+                choice.origin,
+                compiled.source,
+                choice.verified,
+            )
+
+    def _choose(self, trial_id: str) -> CriteriaChoice:
+        """The library's choice of criteria for one trial (reads its stored sets' JSON)."""
+        stored_sets = load_criteria_sets(self._session_factory, [trial_id]).get(trial_id, ())
+        text = None
+        if not stored_sets and not self._library.has_bundled(trial_id):
+            text = load_eligibility_texts(self._session_factory, [trial_id]).get(trial_id)
+        stored = {
+            record.source.value: (
+                record.criteria_json,
+                record.verified,
+                record.updated_at.isoformat(),
+            )
+            for record in stored_sets
+        }
+        return self._library.choose(trial_id, text, stored)
+
+    def _full_evaluation(self, row: ScreeningRow, facts: Facts) -> TrialEvaluation:
+        """The trial's evaluation with evidence, as engine.evaluate_trial gives it."""
+        choice = self._choose(row.trial_id)
+        registry = _shared_registry_criteria(row.minimum_age, row.maximum_age, row.sex)
+        criteria = choice.criteria
+        if registry is not None:
+            criteria = replace(criteria, criteria=registry.criteria + criteria.criteria)
+        return evaluate_trial(criteria, facts)
 
     def _registry_excludes(self, row: ScreeningRow, facts: Facts) -> bool:
         """Whether the registry's age limits or sex certainly rule the patient out."""
@@ -657,48 +902,55 @@ class Matcher:
             catalog, profile, facts, include_closed, all_conditions
         )
         self._prepare(catalog, candidates)
-        evaluations = self._evaluate(catalog, candidates, settings, facts)
+        outcomes = self._outcomes(catalog, candidates, settings, facts)
+        ranking = self._ranking(catalog, candidates, settings.clinic_location is not None)
 
-        evaluated: list[tuple[RankingSummary, TrialEvaluation]] = []
+        evaluated: list[tuple[RankingSummary, TrialOutcome]] = []
         problems: list[TrialProblem] = []
         for trial_id in candidates:
-            choice = catalog.choices[trial_id]
-            if isinstance(choice, str):
-                summary = catalog.summaries.get(trial_id)
-                title = summary.title if summary is not None else None
-                problems.append(TrialProblem(trial_id, title, choice))
+            program = catalog.programs[trial_id]
+            if isinstance(program, str):
+                problems.append(TrialProblem(trial_id, catalog.by_id[trial_id].title, program))
                 continue
-            ranking = catalog.ranking.get(trial_id)
-            if ranking is None:
-                ranking = catalog.ranking[trial_id] = _ranking_summary(catalog.summaries[trial_id])
-            evaluated.append((ranking, evaluations[trial_id]))
+            evaluated.append((ranking[trial_id], outcomes[trial_id]))
         ranked = rank_trials(evaluated, settings.clinic_location, include_closed)
-        details = TrialDetails(
-            self._session_factory, [item.summary.trial_id for item in ranked], catalog.details
-        )
+        order = [item.summary.trial_id for item in ranked]
+        details = TrialDetails(self._session_factory, order, catalog.details)
         details.prefetch(PREFETCHED_DETAILS)
+        for trial_id in order[:PREFETCHED_DETAILS]:
+            catalog.summaries.setdefault(trial_id, catalog.details[trial_id].summary)
+        summaries = TrialSummaries(self._session_factory, order, catalog.summaries)
         matches: list[TrialMatch] = []
         for item in ranked:
             trial_id = item.summary.trial_id
-            summary = catalog.summaries[trial_id]
-            choice = catalog.choices[trial_id]
-            assert not isinstance(choice, str)
+            row = catalog.by_id[trial_id]
+            program = catalog.programs[trial_id]
+            assert not isinstance(program, str)
             nearest = None
             if item.nearest_site is not None:
-                nearest = summary.sites[int(item.nearest_site.name.split("-")[1])]
+                nearest = int(item.nearest_site.name.split("-")[1])
+            lazy = LazyMatchParts(
+                trial_id=trial_id,
+                title=row.title,
+                overall_status=row.overall_status,
+                outcome=item.evaluation,
+                evaluate=functools.partial(self._full_evaluation, row, facts),
+                summaries=summaries,
+                nearest_index=nearest,
+            )
             matches.append(
                 TrialMatch(
                     None,
-                    item.evaluation,
-                    nearest,
+                    None,
+                    None,
                     item.distance_km,
-                    choice.source,
-                    choice.origin,
-                    choice.verified,
+                    program.source,
+                    program.origin,
+                    program.verified,
                     item.status_class != "unknown",
                     item.status_note,
-                    summary=summary,
                     details=details,
+                    lazy=lazy,
                 )
             )
         return MatchReport(
@@ -706,39 +958,90 @@ class Matcher:
             profile=profile,
             trials=tuple(matches),
             hidden_closed=hidden_closed,
-            ask_next=ask_next([match.evaluation for match in matches]),
+            ask_next=ask_next([item.evaluation for item in ranked]),
             problems=tuple(problems),
             notes=facts.notes,
             other_conditions=other_conditions,
             excluded_age_sex=excluded_age_sex,
         )
 
-    def _evaluate(
+    def _ranking(
+        self, catalog: _Catalog, candidates: Sequence[str], with_sites: bool
+    ) -> dict[str, RankingSummary]:
+        """What ranking reads of each candidate (sites only when a clinic location is set)."""
+        known = catalog.ranking.setdefault(with_sites, {})
+        missing = [trial_id for trial_id in candidates if trial_id not in known]
+        if missing:
+            for trial_id, ranking_row in read_ranking_rows(
+                self._session_factory, missing, with_sites=with_sites
+            ).items():
+                known[trial_id] = RankingSummary(
+                    trial_id=trial_id,
+                    status=catalog.by_id[trial_id].overall_status,
+                    last_update=_registry_date(
+                        ranking_row.last_update or ranking_row.record_version
+                    ),
+                    sites=tuple(
+                        Site(_site_key(index), status, latitude, longitude)
+                        for index, (status, latitude, longitude) in enumerate(ranking_row.sites)
+                    ),
+                )
+        return known
+
+    def _atom_outcome(self, index: int, facts: Facts) -> AtomOutcome:
+        outcome = self._atom_outcomes[index]
+        if outcome is None:
+            outcome = self._atom_outcomes[index] = evaluate_atom(self._atoms[index], facts)
+        return outcome
+
+    def _outcomes(
         self, catalog: _Catalog, candidates: Sequence[str], settings: Settings, facts: Facts
-    ) -> dict[str, TrialEvaluation]:
-        """Each candidate's evaluation, reusing the last match's where the edit allows."""
+    ) -> dict[str, TrialOutcome]:
+        """Each candidate's outcome, recombining only trials holding an atom the edit changed."""
         previous = self._previous
         changed: frozenset[str] | None = None
-        if (
-            previous is not None
-            and previous.catalog_stamp == catalog.stamp
-            and previous.settings == settings
-        ):
-            changed = changed_tokens(previous.facts, facts)
-        evaluations: dict[str, TrialEvaluation] = {}
+        atom_facts = self._atom_facts
+        if atom_facts is not None and previous is not None and previous.settings == settings:
+            changed = changed_tokens(atom_facts, facts)
+        changed_atoms: set[int] = set()
+        if changed is None:
+            self._atom_outcomes = [None] * len(self._atoms)
+        else:
+            for token in changed:
+                for index in self._token_atoms.get(token, ()):
+                    before = self._atom_outcomes[index]
+                    if before is None:
+                        continue
+                    after = self._atom_outcomes[index] = evaluate_atom(self._atoms[index], facts)
+                    if after != before:
+                        changed_atoms.add(index)
+        self._atom_facts = facts
+        reusable: dict[str, TrialOutcome] = {}
+        if changed is not None and previous is not None and previous.catalog_stamp == catalog.stamp:
+            reusable = previous.outcomes
+        combined: dict[int, TrialOutcome] = {}
+        outcomes: dict[str, TrialOutcome] = {}
         for trial_id in candidates:
-            choice = catalog.choices[trial_id]
-            if isinstance(choice, str):
+            program = catalog.programs[trial_id]
+            if isinstance(program, str):
                 continue
-            earlier = previous.evaluations.get(trial_id) if previous is not None else None
-            if changed is not None and earlier is not None:
-                evaluations[trial_id] = reevaluate_trial(
-                    choice.criteria, catalog.reads[trial_id], earlier, facts, changed
+            earlier = reusable.get(trial_id)
+            if earlier is not None and changed_atoms.isdisjoint(program.atoms):
+                outcomes[trial_id] = earlier
+                continue
+            # Identical programs (copies of a record, shared registry limits) combine once.
+            outcome = combined.get(id(program))
+            if outcome is None:
+                outcome = combined[id(program)] = combine_outcomes(
+                    trial_id,
+                    [self._atom_outcome(index, facts) for index in program.atoms],
+                    program.shape,
                 )
-            else:
-                evaluations[trial_id] = evaluate_trial(choice.criteria, facts)
-        self._previous = _Previous(catalog.stamp, settings, facts, evaluations)
-        return evaluations
+            outcomes[trial_id] = (
+                outcome if outcome.trial_id == trial_id else replace(outcome, trial_id=trial_id)
+            )
+        self._previous = _Previous(catalog.stamp, settings, facts, outcomes)
+        return outcomes
 
 
 def match_patient(
@@ -763,4 +1066,4 @@ def match_patient(
 def trials_not_ruled_out(report: MatchReport) -> Sequence[TrialMatch]:
     from engine.outcomes import Verdict
 
-    return [item for item in report.trials if item.evaluation.verdict is not Verdict.NOT_ELIGIBLE]
+    return [item for item in report.trials if item.outcome.verdict is not Verdict.NOT_ELIGIBLE]

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import defer, load_only, selectinload
 
 from models.backup import backup_if_sqlite, check_database_file, sqlite_file_of
+from models.compiled_store import compiled_text
 from models.criteria_set import CriteriaSet, CriteriaSource, find_criteria_sets, save_criteria_set
 from models.database import (
     BUSY_MESSAGE,
@@ -682,6 +683,8 @@ def store_criteria_set(
             verified=verified,
             reviewed_at=reviewed_at,
             now=now or utc_now(),
+            # Compiled with the set, so a match never reads or loads its JSON.
+            compiled=compiled_text(session, criteria_json),
         )
         return _criteria_record(row)
 
