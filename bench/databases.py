@@ -93,6 +93,7 @@ def _copy_base(target: Path, copies: int) -> None:
             table: (connection.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0])
             for table in tables
             if table != "trials"
+            and any(row[1] == "id" for row in connection.execute(f"PRAGMA table_info({table})"))
         }
         for copy in range(1, copies):
             prefix = f"NCT99{copy}0"
@@ -104,6 +105,8 @@ def _copy_base(target: Path, copies: int) -> None:
                         chosen.append(f"replace({column}, '{COPY_PREFIX}', '{prefix}')")
                     elif column == "id":
                         chosen.append(f"id + {offsets[table] * copy}")
+                    elif column == "set_id":
+                        chosen.append(f"set_id + {offsets['criteria_sets'] * copy}")
                     elif column == "site_id":
                         chosen.append(f"site_id + {offsets['trial_sites'] * copy}")
                     else:

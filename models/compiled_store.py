@@ -11,16 +11,16 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.compiled import CompiledSet, Shape, compile_criteria_data
 from engine.errors import CriteriaError
-from models.criteria_set import CriteriaAtom, CriteriaSet
+from models.criteria_set import CriteriaAtom, CriteriaProgram, CriteriaSet
 from models.database import SessionFactory
-from models.trial import Site, Trial
+from models.trial import Site, Trial, TrialCondition, TrialKeyword
 
 # Bump when the compiled text or the atom body changes meaning: older texts are then ignored
 # (and compiled again from the criteria JSON) rather than misread.
@@ -114,24 +114,29 @@ def compiled_text(
 
 
 def compile_stored_sets(session_factory: SessionFactory, batch: int = 500) -> int:
-    """Compile every stored set that has no current compiled program (after migration 0003,
-    or after COMPILED_FORMAT changed); returns how many were compiled.
+    """Compile every stored set that has no current program (stored before migration 0003,
+    or before COMPILED_FORMAT changed); returns how many were compiled.
 
     ``updated_at`` is left as it is: the sets did not change, so matchers keep what they hold.
     """
     done = 0
     known: dict[str, int] = {}
     last_id = 0
+    current = CriteriaProgram.program.startswith(f"{COMPILED_FORMAT}|")
     while True:
         with session_factory.begin() as session:
             rows = session.execute(
-                sa.select(CriteriaSet.id, CriteriaSet.criteria_json, CriteriaSet.compiled)
+                sa.select(
+                    CriteriaSet.id,
+                    CriteriaSet.trial_id,
+                    CriteriaSet.source,
+                    CriteriaSet.verified,
+                    CriteriaSet.criteria_json,
+                )
+                .outerjoin(CriteriaProgram, CriteriaProgram.set_id == CriteriaSet.id)
                 .where(
                     CriteriaSet.id > last_id,
-                    sa.or_(
-                        CriteriaSet.compiled.is_(None),
-                        sa.not_(CriteriaSet.compiled.startswith(f"{COMPILED_FORMAT}|")),
-                    ),
+                    sa.or_(CriteriaProgram.set_id.is_(None), sa.not_(current)),
                 )
                 .order_by(CriteriaSet.id)
                 .limit(batch)
@@ -139,53 +144,55 @@ def compile_stored_sets(session_factory: SessionFactory, batch: int = 500) -> in
             if not rows:
                 return done
             last_id = rows[-1][0]
-            updates = []
-            for row_id, criteria_json, current in rows:
-                if decode_program(current) is not None:
-                    continue
+            session.execute(
+                sa.delete(CriteriaProgram).where(CriteriaProgram.set_id.in_([r[0] for r in rows]))
+            )
+            programs = []
+            for set_id, trial_id, source, verified, criteria_json in rows:
                 text = compiled_text(session, criteria_json, known)
                 if text is not None:
-                    updates.append({"row_id": row_id, "new_compiled": text})
-            if updates:
-                table = cast(sa.Table, CriteriaSet.__table__)
-                session.execute(
-                    sa.update(table)
-                    .where(table.c.id == sa.bindparam("row_id"))
-                    .values(compiled=sa.bindparam("new_compiled")),
-                    updates,
-                )
-                done += len(updates)
+                    programs.append(
+                        {
+                            "set_id": set_id,
+                            "trial_id": trial_id,
+                            "source": source,
+                            "verified": verified,
+                            "program": text,
+                        }
+                    )
+            if programs:
+                session.execute(sa.insert(CriteriaProgram), programs)
+                done += len(programs)
 
 
 @dataclass(frozen=True, slots=True)
 class StoredSetRow:
-    """What the matcher reads of a stored set: never its criteria JSON."""
+    """What the matcher reads of a stored set: its source and program, never its JSON
+    (``program`` None: the set has no current program and is read the slow way)."""
 
     trial_id: str
     source: str
     verified: bool
-    stamp: str
-    compiled: str | None
+    program: str | None
 
 
 def read_stored_sets(
     session_factory: SessionFactory, trial_ids: Sequence[str]
 ) -> list[StoredSetRow]:
-    """The narrow columns of the given trials' stored sets."""
+    """The given trials' stored sets with their programs (through indexes only)."""
     query = sa.select(
         CriteriaSet.trial_id,
         CriteriaSet.source,
-        CriteriaSet.verified,
-        CriteriaSet.updated_at,
-        CriteriaSet.compiled,
-    )
+        CriteriaProgram.verified,
+        CriteriaProgram.program,
+    ).outerjoin(CriteriaProgram, CriteriaProgram.set_id == CriteriaSet.id)
     found: list[StoredSetRow] = []
     with session_factory() as session:
         for start in range(0, len(trial_ids), _IN_CHUNK):
             chunk = trial_ids[start : start + _IN_CHUNK]
             found.extend(
-                StoredSetRow(trial_id, source, verified, updated_at.isoformat(), compiled)
-                for trial_id, source, verified, updated_at, compiled in session.execute(
+                StoredSetRow(trial_id, source, bool(verified), program)
+                for trial_id, source, verified, program in session.execute(
                     query.where(CriteriaSet.trial_id.in_(chunk))
                 ).all()
             )
@@ -207,39 +214,81 @@ def read_atoms(session_factory: SessionFactory, ids: Iterable[int]) -> dict[int,
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class RankingRow:
-    """What ranking reads of a trial besides its status: its dates and, when the clinic
-    location is set, each site's (status, latitude, longitude) in the record's order."""
-
-    last_update: str | None
-    record_version: str | None
-    sites: tuple[tuple[str | None, float | None, float | None], ...]
+SiteColumns = tuple[str | None, float | None, float | None]
 
 
-def read_ranking_rows(
-    session_factory: SessionFactory, trial_ids: Sequence[str], *, with_sites: bool
-) -> dict[str, RankingRow]:
-    """The ranking columns of the given trials (no ORM objects, no contacts)."""
-    dates: dict[str, tuple[str | None, str | None]] = {}
-    sites: dict[str, list[tuple[str | None, float | None, float | None]]] = {}
+def read_sites(
+    session_factory: SessionFactory, trial_ids: Sequence[str]
+) -> dict[str, list[SiteColumns]]:
+    """Each given trial's sites as (status, latitude, longitude), in the record's order."""
+    sites: dict[str, list[SiteColumns]] = {}
     with session_factory() as session:
         for start in range(0, len(trial_ids), _IN_CHUNK):
             chunk = trial_ids[start : start + _IN_CHUNK]
-            for trial_id, last_update, record_version in session.execute(
-                sa.select(Trial.trial_id, Trial.last_update, Trial.record_version).where(
-                    Trial.trial_id.in_(chunk)
-                )
-            ):
-                dates[trial_id] = (last_update, record_version)
-            if with_sites:
-                for trial_id, status, latitude, longitude in session.execute(
-                    sa.select(Site.trial_id, Site.status, Site.latitude, Site.longitude)
-                    .where(Site.trial_id.in_(chunk))
-                    .order_by(Site.trial_id, Site.position)
-                ):
-                    sites.setdefault(trial_id, []).append((status, latitude, longitude))
-    return {
-        trial_id: RankingRow(last_update, record_version, tuple(sites.get(trial_id, ())))
-        for trial_id, (last_update, record_version) in dates.items()
-    }
+            for trial_id, status, latitude, longitude in session.execute(
+                sa.select(Site.trial_id, Site.status, Site.latitude, Site.longitude)
+                .where(Site.trial_id.in_(chunk))
+                .order_by(Site.trial_id, Site.position)
+            ).all():
+                sites.setdefault(trial_id, []).append((status, latitude, longitude))
+    return sites
+
+
+class ScreeningColumns(NamedTuple):
+    """A trial's columns the matcher reads for every trial (through ix_trials_screening)."""
+
+    trial_id: str
+    overall_status: str | None
+    minimum_age: str | None
+    maximum_age: str | None
+    sex: str | None
+    last_update: str | None
+    record_version: str | None
+
+
+# Joins a trial's condition names (or keywords) in one aggregated column; never in a name.
+NAME_SEPARATOR = "\x1f"
+
+
+def read_screening(
+    session_factory: SessionFactory,
+) -> tuple[list[ScreeningColumns], dict[str, str], dict[str, str], dict[str, str | None]]:
+    """Every trial's screening columns, its condition names and keywords (each joined by
+    NAME_SEPARATOR, by trial id) and its title (brief, else official)."""
+    with session_factory() as session:
+        rows = [
+            ScreeningColumns(*row)
+            for row in session.execute(
+                sa.select(
+                    Trial.trial_id,
+                    Trial.overall_status,
+                    Trial.minimum_age,
+                    Trial.maximum_age,
+                    Trial.sex,
+                    Trial.last_update,
+                    Trial.record_version,
+                ).order_by(Trial.trial_id)
+            ).all()
+        ]
+        joined: list[dict[str, str]] = []
+        for column, key in (
+            (TrialCondition.name, TrialCondition.trial_id),
+            (TrialKeyword.keyword, TrialKeyword.trial_id),
+        ):
+            joined.append(
+                {
+                    row[0]: row[1]
+                    for row in session.execute(
+                        sa.select(key, sa.func.aggregate_strings(column, NAME_SEPARATOR)).group_by(
+                            key
+                        )
+                    ).all()
+                }
+            )
+        titles = {
+            trial_id: brief or official
+            for trial_id, brief, official in session.execute(
+                sa.select(Trial.trial_id, Trial.brief_title, Trial.official_title)
+            ).all()
+        }
+    return rows, joined[0], joined[1], titles

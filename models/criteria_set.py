@@ -38,9 +38,25 @@ class CriteriaSet(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     # Indexed: the Matcher's change check reads max(updated_at) before every match.
     updated_at: Mapped[UtcTimestamp] = mapped_column(index=True)
-    # The set compiled to shared rule atoms (models/compiled_store.py), written with the JSON;
-    # None when it was stored before migration 0003 or does not load.
-    compiled: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class CriteriaProgram(Base):
+    """A stored set compiled to shared rule atoms (models/compiled_store.py), written with it.
+
+    Its own narrow table: a match reads these for every candidate, and reading a column of
+    criteria_sets would page through each set's long JSON. No row when the set was stored
+    before migration 0003 (until compiled) or does not load.
+    """
+
+    __tablename__ = "criteria_programs"
+
+    set_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("criteria_sets.id", ondelete="CASCADE"), primary_key=True
+    )
+    trial_id: Mapped[str] = mapped_column(sa.String(40), index=True)
+    source: Mapped[str] = mapped_column(sa.String(20))
+    verified: Mapped[bool]
+    program: Mapped[LongText]
 
 
 class CriteriaAtom(Base):
@@ -75,10 +91,20 @@ def save_criteria_set(
     row.verified = verified
     row.reviewed_at = reviewed_at
     row.updated_at = now
-    row.compiled = compiled
     if existing is None:
         session.add(row)
     session.flush()
+    session.execute(sa.delete(CriteriaProgram).where(CriteriaProgram.set_id == row.id))
+    if compiled is not None:
+        session.execute(
+            sa.insert(CriteriaProgram).values(
+                set_id=row.id,
+                trial_id=trial_id,
+                source=source.value,
+                verified=verified,
+                program=compiled,
+            )
+        )
     return row
 
 

@@ -1,7 +1,7 @@
 """Every ORM table in one import, for Alembic and for code that needs the whole metadata."""
 
 from models.base import Base
-from models.criteria_set import CriteriaAtom, CriteriaSet
+from models.criteria_set import CriteriaAtom, CriteriaProgram, CriteriaSet
 from models.referral import Referral
 from models.trial import (
     ArmGroup,
@@ -22,6 +22,7 @@ __all__ = [
     "CentralContact",
     "Collaborator",
     "CriteriaAtom",
+    "CriteriaProgram",
     "CriteriaSet",
     "Intervention",
     "OverallOfficial",

@@ -1,4 +1,4 @@
-"""compiled criteria: shared rule atoms and each stored set's compiled program
+"""compiled criteria: shared rule atoms, each stored set's program, a screening index
 
 Revision ID: 0003
 Revises: 0002
@@ -19,8 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Add criteria_atoms and criteria_sets.compiled (empty: sets stored before are compiled
-    by models.compiled_store.compile_stored_sets or, until then, at match time)."""
+    """Add criteria_atoms, criteria_programs (empty: sets stored before are compiled by
+    models.compiled_store.compile_stored_sets or, until then, at match time) and the covering
+    index the matcher reads every trial's screening columns through."""
     op.create_table(
         "criteria_atoms",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -29,12 +30,43 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_criteria_atoms")),
         sa.UniqueConstraint("digest", name=op.f("uq_criteria_atoms_digest")),
     )
-    with op.batch_alter_table("criteria_sets", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("compiled", sa.Text(), nullable=True))
+    op.create_table(
+        "criteria_programs",
+        sa.Column("set_id", sa.Integer(), nullable=False),
+        sa.Column("trial_id", sa.String(length=40), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("verified", sa.Boolean(), nullable=False),
+        sa.Column("program", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["set_id"],
+            ["criteria_sets.id"],
+            name=op.f("fk_criteria_programs_set_id_criteria_sets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("set_id", name=op.f("pk_criteria_programs")),
+    )
+    op.create_index(
+        op.f("ix_criteria_programs_trial_id"), "criteria_programs", ["trial_id"], unique=False
+    )
+    op.create_index(
+        "ix_trials_screening",
+        "trials",
+        [
+            "trial_id",
+            "overall_status",
+            "minimum_age",
+            "maximum_age",
+            "sex",
+            "last_update",
+            "record_version",
+        ],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
-    """Drop the compiled column and the atoms."""
-    with op.batch_alter_table("criteria_sets", schema=None) as batch_op:
-        batch_op.drop_column("compiled")
+    """Drop the index, the programs and the atoms."""
+    op.drop_index("ix_trials_screening", table_name="trials")
+    op.drop_index(op.f("ix_criteria_programs_trial_id"), table_name="criteria_programs")
+    op.drop_table("criteria_programs")
     op.drop_table("criteria_atoms")
