@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import gc
 import io
 import json
 import os
@@ -93,7 +94,15 @@ def match_worker(path: Path) -> dict[str, Any]:
 
     database = open_database(sqlite_url(path), bundled_files=())
     profile, edited = _profiles()
+    started = time.perf_counter()
+    Matcher(database.session_factory).match(profile, screening_date=SCREENING_DATE)
+    cold = time.perf_counter() - started
+    gc.collect()
+    # The window's Matcher can read the catalogue before the first patient is matched.
     matcher = Matcher(database.session_factory)
+    started = time.perf_counter()
+    matcher.preload()
+    load = time.perf_counter() - started
     started = time.perf_counter()
     report = matcher.match(profile, screening_date=SCREENING_DATE)
     first = time.perf_counter() - started
@@ -113,6 +122,8 @@ def match_worker(path: Path) -> dict[str, Any]:
     )
     return {
         "trials": trials,
+        "cold": cold,
+        "load": load,
         "first": first,
         "rematch": second,
         "verdicts_changed": changed,
@@ -258,7 +269,7 @@ def collect(
             rematch = previous["rematch_per_trial"] * size
             rows.append(
                 Row(
-                    f"First match, rules stored ({label})",
+                    f"First match, rules stored, new Matcher ({label})",
                     f"~{first:,.0f} s",
                     "<= 1 s" if size == 100_000 else "-",
                     first <= 1 if size == 100_000 else None,
@@ -275,7 +286,7 @@ def collect(
         trials = max(1, result["trials"])
         previous = {
             "trials": trials,
-            "first_per_trial": result["first"] / trials,
+            "first_per_trial": result["cold"] / trials,
             "rematch_per_trial": result["rematch"] / trials,
             "mb_per_trial": result["peak_mb"] / trials,
         }
@@ -283,7 +294,18 @@ def collect(
         first_target = "<= 1 s" if size == 100_000 else "-"
         rows.append(
             Row(
-                f"First match, rules stored ({label})",
+                f"First match, rules stored, new Matcher ({label})",
+                f"{result['cold']:.2f} s",
+                first_target,
+                result["cold"] <= 1 if size == 100_000 else None,
+            )
+        )
+        rows.append(
+            Row(f"Matcher.preload: catalogue read ({size:,} trials)", f"{result['load']:.2f} s")
+        )
+        rows.append(
+            Row(
+                f"First match, rules stored, catalogue preloaded ({label})",
                 f"{result['first']:.2f} s",
                 first_target,
                 result["first"] <= 1 if size == 100_000 else None,

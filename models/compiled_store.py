@@ -187,12 +187,14 @@ def read_stored_sets(
         CriteriaProgram.program,
     ).outerjoin(CriteriaProgram, CriteriaProgram.set_id == CriteriaSet.id)
     found: list[StoredSetRow] = []
+    # Core rows through the session's connection: the ORM's row processing is the cost here.
     with session_factory() as session:
+        connection = session.connection()
         for start in range(0, len(trial_ids), _IN_CHUNK):
             chunk = trial_ids[start : start + _IN_CHUNK]
             found.extend(
                 StoredSetRow(trial_id, source, bool(verified), program)
-                for trial_id, source, verified, program in session.execute(
+                for trial_id, source, verified, program in connection.execute(
                     query.where(CriteriaSet.trial_id.in_(chunk))
                 ).all()
             )
@@ -204,10 +206,11 @@ def read_atoms(session_factory: SessionFactory, ids: Iterable[int]) -> dict[int,
     wanted = sorted(set(ids))
     found: dict[int, str] = {}
     with session_factory() as session:
+        connection = session.connection()
         for start in range(0, len(wanted), _IN_CHUNK):
             chunk = wanted[start : start + _IN_CHUNK]
             found.update(
-                session.execute(
+                connection.execute(
                     sa.select(CriteriaAtom.id, CriteriaAtom.body).where(CriteriaAtom.id.in_(chunk))
                 ).all()
             )
@@ -223,9 +226,10 @@ def read_sites(
     """Each given trial's sites as (status, latitude, longitude), in the record's order."""
     sites: dict[str, list[SiteColumns]] = {}
     with session_factory() as session:
+        connection = session.connection()
         for start in range(0, len(trial_ids), _IN_CHUNK):
             chunk = trial_ids[start : start + _IN_CHUNK]
-            for trial_id, status, latitude, longitude in session.execute(
+            for trial_id, status, latitude, longitude in connection.execute(
                 sa.select(Site.trial_id, Site.status, Site.latitude, Site.longitude)
                 .where(Site.trial_id.in_(chunk))
                 .order_by(Site.trial_id, Site.position)
@@ -256,9 +260,10 @@ def read_screening(
     """Every trial's screening columns, its condition names and keywords (each joined by
     NAME_SEPARATOR, by trial id) and its title (brief, else official)."""
     with session_factory() as session:
+        connection = session.connection()
         rows = [
             ScreeningColumns(*row)
-            for row in session.execute(
+            for row in connection.execute(
                 sa.select(
                     Trial.trial_id,
                     Trial.overall_status,
@@ -278,7 +283,7 @@ def read_screening(
             joined.append(
                 {
                     row[0]: row[1]
-                    for row in session.execute(
+                    for row in connection.execute(
                         sa.select(key, sa.func.aggregate_strings(column, NAME_SEPARATOR)).group_by(
                             key
                         )
@@ -287,7 +292,7 @@ def read_screening(
             )
         titles = {
             trial_id: brief or official
-            for trial_id, brief, official in session.execute(
+            for trial_id, brief, official in connection.execute(
                 sa.select(Trial.trial_id, Trial.brief_title, Trial.official_title)
             ).all()
         }

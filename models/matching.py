@@ -340,6 +340,7 @@ def engine_settings(settings: ClinicSettings) -> Settings:
     return Settings(uln=ulns, clinic_location=location)
 
 
+@functools.lru_cache(maxsize=4096)
 def _registry_date(text: str | None) -> dt.date | None:
     """A registry date ("2025-04-24", "2025-04") as a date; None when it cannot be read."""
     if not text:
@@ -656,8 +657,12 @@ class _Catalog:
     # A candidate's program, or why its rules cannot be used (shown as a problem).
     programs: dict[str, _Program | str] = field(default_factory=dict)
     pool: dict[tuple[object, ...], _Program] = field(default_factory=dict)
-    # Stored atom id → the matcher's atom index.
-    stored_atoms: dict[int, int] = field(default_factory=dict)
+    # Programs by their stored text and what else makes them (copies share one decode).
+    decoded: dict[tuple[object, ...], _Program] = field(default_factory=dict)
+    # The registry criteria's atoms by (minimum age, maximum age, sex).
+    registry: dict[tuple[str | None, str | None, str | None], tuple[int, ...]] = field(
+        default_factory=dict
+    )
     # Ranking summaries without sites, and with them (read when a clinic location is set).
     ranking: dict[bool, dict[str, RankingSummary]] = field(default_factory=dict)
     summaries: dict[str, TrialSummary] = field(default_factory=dict)
@@ -722,13 +727,25 @@ class Matcher:
         self._library = library or CriteriaLibrary()
         self._catalog: _Catalog | None = None
         self._previous: _Previous | None = None
-        # Atoms by canonical body; each loaded once, with the fact tokens it reads.
-        self._atom_index: dict[str, int] = {}
-        self._atoms: list[Criterion] = []
+        self._reset_atoms()
+
+    def _reset_atoms(self) -> None:
+        """Forget every atom (a new catalogue: stored atom ids belong to its database)."""
+        # Atoms by id: a stored atom's database id, or a negative id for an atom compiled in
+        # memory (found by its body). Each is loaded once, with the fact tokens it reads.
+        self._atoms: dict[int, Criterion] = {}
+        self._memory_atoms: dict[str, int] = {}
         self._token_atoms: dict[str, list[int]] = {}
-        # Each atom's outcome for ``_atom_facts`` (None: not evaluated for these facts yet).
-        self._atom_outcomes: list[AtomOutcome | None] = []
+        # Each atom's outcome for ``_atom_facts`` (absent: not evaluated for these facts yet).
+        self._atom_outcomes: dict[int, AtomOutcome] = {}
         self._atom_facts: Facts | None = None
+
+    def preload(self) -> None:
+        """Read the catalogue (every trial's screening columns and topics) now, e.g. while the
+        window opens, so the first match does not; a match reads it again only after the
+        database changed."""
+        with _cyclic_gc_paused():
+            self._load()
 
     def _load(self) -> _Catalog:
         stamp = database_stamp(self._session_factory)
@@ -751,18 +768,22 @@ class Matcher:
             topics[trial_id] = found
         self._catalog = _Catalog(stamp, rows, topics, {row.trial_id: row for row in rows}, titles)
         self._previous = None
+        self._reset_atoms()
         return self._catalog
 
-    def _intern_atom(self, body: str) -> int:
-        index = self._atom_index.get(body)
-        if index is None:
-            criterion = atom_criterion(body)
-            index = self._atom_index[body] = len(self._atoms)
-            self._atoms.append(criterion)
-            self._atom_outcomes.append(None)
-            for token in atom_reads(criterion):
-                self._token_atoms.setdefault(token, []).append(index)
-        return index
+    def _add_atom(self, atom_id: int, body: str) -> None:
+        criterion = atom_criterion(body)
+        self._atoms[atom_id] = criterion
+        for token in atom_reads(criterion):
+            self._token_atoms.setdefault(token, []).append(atom_id)
+
+    def _memory_atom(self, body: str) -> int:
+        atom_id = self._memory_atoms.get(body)
+        if atom_id is None:
+            atom_id = -1 - len(self._memory_atoms)
+            self._add_atom(atom_id, body)
+            self._memory_atoms[body] = atom_id
+        return atom_id
 
     def _program(
         self,
@@ -774,10 +795,12 @@ class Matcher:
         source: str,
         verified: bool,
     ) -> _Program:
-        registry = tuple(
-            self._intern_atom(body)
-            for body in _registry_atoms(row.minimum_age, row.maximum_age, row.sex)
-        )
+        limits = (row.minimum_age, row.maximum_age, row.sex)
+        registry = catalog.registry.get(limits)
+        if registry is None:
+            registry = catalog.registry[limits] = tuple(
+                self._memory_atom(body) for body in _registry_atoms(*limits)
+            )
         if registry and shape is not None:
             # Registry criteria are common to every cohort and belong to no group.
             shape = Shape(shape.cohorts, ((None, None),) * len(registry) + shape.members)
@@ -793,7 +816,7 @@ class Matcher:
         stored: dict[str, dict[str, StoredSetRow]] = {}
         for record in read_stored_sets(self._session_factory, missing):
             stored.setdefault(record.trial_id, {})[record.source] = record
-        decoded: dict[str, tuple[StoredSetRow, StoredProgram]] = {}
+        chosen_sets: list[tuple[str, StoredSetRow, tuple[object, ...]]] = []
         fallback: list[str] = []
         for trial_id in missing:
             sets = stored.get(trial_id, {})
@@ -801,43 +824,68 @@ class Matcher:
             chosen = sets.get("curated")
             if chosen is None and not self._library.has_bundled(trial_id):
                 chosen = sets.get("automatic")
-            program = decode_program(chosen.program) if chosen is not None else None
-            if chosen is None or program is None:
-                fallback.append(trial_id)
-            else:
-                decoded[trial_id] = (chosen, program)
-        unknown_atoms = {
-            atom
-            for _, program in decoded.values()
-            for atom in program.atoms
-            if atom not in catalog.stored_atoms
-        }
-        if unknown_atoms:
-            bodies = read_atoms(self._session_factory, unknown_atoms)
-            for atom_id, body in bodies.items():
-                try:
-                    catalog.stored_atoms[atom_id] = self._intern_atom(body)
-                except CriteriaError:
-                    continue  # no longer loads: the trials holding it take the fallback
-        for trial_id, (record, program) in decoded.items():
-            if not all(atom in catalog.stored_atoms for atom in program.atoms):
+            if chosen is None or chosen.program is None:
                 fallback.append(trial_id)
                 continue
-            origin = "reviewed" if record.source == "curated" else "automatic"
-            catalog.programs[trial_id] = self._program(
+            row = catalog.by_id[trial_id]
+            key: tuple[object, ...] = (
+                chosen.program,
+                chosen.source,
+                chosen.verified,
+                row.minimum_age,
+                row.maximum_age,
+                row.sex,
+            )
+            program = catalog.decoded.get(key)
+            if program is not None:
+                catalog.programs[trial_id] = program
+            else:
+                chosen_sets.append((trial_id, chosen, key))
+        decoded: list[tuple[str, StoredSetRow, tuple[object, ...], StoredProgram]] = []
+        needed: set[int] = set()
+        for trial_id, chosen, key in chosen_sets:
+            if key in catalog.decoded:
+                catalog.programs[trial_id] = catalog.decoded[key]
+                continue
+            stored_program = decode_program(chosen.program)
+            if stored_program is None:
+                fallback.append(trial_id)
+                continue
+            needed.update(stored_program.atoms)
+            decoded.append((trial_id, chosen, key, stored_program))
+        unknown = needed.difference(self._atoms)
+        failed: set[int] = set()
+        if unknown:
+            bodies = read_atoms(self._session_factory, unknown)
+            failed.update(unknown.difference(bodies))
+            for atom_id, body in bodies.items():
+                try:
+                    self._add_atom(atom_id, body)
+                except CriteriaError:
+                    failed.add(atom_id)  # no longer loads: its trials take the fallback
+        for trial_id, chosen, key, stored_program in decoded:
+            if key in catalog.decoded:
+                catalog.programs[trial_id] = catalog.decoded[key]
+                continue
+            if failed and not failed.isdisjoint(stored_program.atoms):
+                fallback.append(trial_id)
+                continue
+            origin = "reviewed" if chosen.source == "curated" else "automatic"
+            program = self._program(
                 catalog,
                 catalog.by_id[trial_id],
-                tuple(catalog.stored_atoms[atom] for atom in program.atoms),
-                program.shape,
+                stored_program.atoms,
+                stored_program.shape,
                 origin,
-                program.source,
-                record.verified,
+                stored_program.source,
+                chosen.verified,
             )
+            catalog.programs[trial_id] = catalog.decoded[key] = program
         for trial_id in fallback:
             try:
                 choice = self._choose(trial_id)
                 compiled = self._library.program(choice)
-                atoms = tuple(self._intern_atom(body) for body in compiled.atoms)
+                atoms = tuple(self._memory_atom(body) for body in compiled.atoms)
             except (CriteriaError, CriteriaSourceError) as error:
                 catalog.programs[trial_id] = str(error)
                 continue
@@ -1051,10 +1099,10 @@ class Matcher:
             )
         return known
 
-    def _atom_outcome(self, index: int, facts: Facts) -> AtomOutcome:
-        outcome = self._atom_outcomes[index]
+    def _atom_outcome(self, atom_id: int, facts: Facts) -> AtomOutcome:
+        outcome = self._atom_outcomes.get(atom_id)
         if outcome is None:
-            outcome = self._atom_outcomes[index] = evaluate_atom(self._atoms[index], facts)
+            outcome = self._atom_outcomes[atom_id] = evaluate_atom(self._atoms[atom_id], facts)
         return outcome
 
     def _outcomes(
@@ -1068,16 +1116,17 @@ class Matcher:
             changed = changed_tokens(atom_facts, facts)
         changed_atoms: set[int] = set()
         if changed is None:
-            self._atom_outcomes = [None] * len(self._atoms)
+            self._atom_outcomes = {}
         else:
             for token in changed:
-                for index in self._token_atoms.get(token, ()):
-                    before = self._atom_outcomes[index]
+                for atom_id in self._token_atoms.get(token, ()):
+                    before = self._atom_outcomes.get(atom_id)
                     if before is None:
                         continue
-                    after = self._atom_outcomes[index] = evaluate_atom(self._atoms[index], facts)
+                    after = evaluate_atom(self._atoms[atom_id], facts)
+                    self._atom_outcomes[atom_id] = after
                     if after != before:
-                        changed_atoms.add(index)
+                        changed_atoms.add(atom_id)
         self._atom_facts = facts
         reusable: dict[str, TrialOutcome] = {}
         if changed is not None and previous is not None and previous.catalog_stamp == catalog.stamp:
@@ -1097,7 +1146,7 @@ class Matcher:
             if outcome is None:
                 outcome = combined[id(program)] = combine_outcomes(
                     trial_id,
-                    [self._atom_outcome(index, facts) for index in program.atoms],
+                    [self._atom_outcome(atom_id, facts) for atom_id in program.atoms],
                     program.shape,
                 )
             outcomes[trial_id] = (
