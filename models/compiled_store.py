@@ -177,9 +177,10 @@ class StoredSetRow:
 
 
 def read_stored_sets(
-    session_factory: SessionFactory, trial_ids: Sequence[str]
+    session_factory: SessionFactory, trial_ids: Sequence[str] | None
 ) -> list[StoredSetRow]:
-    """The given trials' stored sets with their programs (through indexes only)."""
+    """The given trials' (None: every trial's) stored sets with their programs (through
+    indexes only)."""
     query = sa.select(
         CriteriaSet.trial_id,
         CriteriaSet.source,
@@ -190,13 +191,17 @@ def read_stored_sets(
     # Core rows through the session's connection: the ORM's row processing is the cost here.
     with session_factory() as session:
         connection = session.connection()
-        for start in range(0, len(trial_ids), _IN_CHUNK):
-            chunk = trial_ids[start : start + _IN_CHUNK]
+        if trial_ids is None:
+            queries = [query]
+        else:
+            queries = [
+                query.where(CriteriaSet.trial_id.in_(trial_ids[start : start + _IN_CHUNK]))
+                for start in range(0, len(trial_ids), _IN_CHUNK)
+            ]
+        for chunk_query in queries:
             found.extend(
                 StoredSetRow(trial_id, source, bool(verified), program)
-                for trial_id, source, verified, program in connection.execute(
-                    query.where(CriteriaSet.trial_id.in_(chunk))
-                ).all()
+                for trial_id, source, verified, program in connection.execute(chunk_query).all()
             )
     return found
 

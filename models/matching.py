@@ -667,6 +667,14 @@ class _Catalog:
     ranking: dict[bool, dict[str, RankingSummary]] = field(default_factory=dict)
     summaries: dict[str, TrialSummary] = field(default_factory=dict)
     details: dict[str, TrialDetail] = field(default_factory=dict)
+    # Trials by (topics, registry limits, closed), made by the first prefilter.
+    groups: (
+        dict[
+            tuple[frozenset[str], tuple[str | None, str | None, str | None], bool],
+            list[ScreeningColumns],
+        ]
+        | None
+    ) = None
     # The last prefilter: its inputs and result (candidates, closed, other conditions, age/sex).
     prefilter: tuple[tuple[object, ...], tuple[tuple[str, ...], int, int, int]] | None = None
 
@@ -741,11 +749,13 @@ class Matcher:
         self._atom_facts: Facts | None = None
 
     def preload(self) -> None:
-        """Read the catalogue (every trial's screening columns and topics) now, e.g. while the
-        window opens, so the first match does not; a match reads it again only after the
-        database changed."""
+        """Read the catalogue (every trial's screening columns, topics and stored compiled
+        program) now, e.g. while the window opens, so the first match does not; a match reads
+        it again only after the database changed."""
         with _cyclic_gc_paused():
-            self._load()
+            catalog = self._load()
+            self._groups(catalog)
+            self._prepare(catalog, [row.trial_id for row in catalog.rows], everything=True)
 
     def _load(self) -> _Catalog:
         stamp = database_stamp(self._session_factory)
@@ -807,14 +817,20 @@ class Matcher:
         program = _Program(registry + atoms, shape, origin, source, verified)
         return catalog.pool.setdefault((program.atoms, shape, origin, source, verified), program)
 
-    def _prepare(self, catalog: _Catalog, trial_ids: Sequence[str]) -> None:
+    def _prepare(
+        self, catalog: _Catalog, trial_ids: Sequence[str], *, everything: bool = False
+    ) -> None:
         """Compile the programs of candidates seen for the first time, from the stored
-        compiled column where it is current, else from the criteria as the library chooses."""
+        programs where they are current, else from the criteria as the library chooses.
+
+        ``everything``: read every trial's stored program (``trial_ids`` are then all trials)
+        and leave the trials without one for the match that needs them.
+        """
         missing = [trial_id for trial_id in trial_ids if trial_id not in catalog.programs]
         if not missing:
             return
         stored: dict[str, dict[str, StoredSetRow]] = {}
-        for record in read_stored_sets(self._session_factory, missing):
+        for record in read_stored_sets(self._session_factory, None if everything else missing):
             stored.setdefault(record.trial_id, {})[record.source] = record
         chosen_sets: list[tuple[str, StoredSetRow, tuple[object, ...]]] = []
         fallback: list[str] = []
@@ -881,6 +897,8 @@ class Matcher:
                 chosen.verified,
             )
             catalog.programs[trial_id] = catalog.decoded[key] = program
+        if everything:
+            return
         for trial_id in fallback:
             try:
                 choice = self._choose(trial_id)
@@ -935,6 +953,26 @@ class Matcher:
             for criterion in criteria.criteria
         )
 
+    @staticmethod
+    def _groups(
+        catalog: _Catalog,
+    ) -> dict[
+        tuple[frozenset[str], tuple[str | None, str | None, str | None], bool],
+        list[ScreeningColumns],
+    ]:
+        """Trials alike in topic, registry limits and closedness: the prefilter decides each
+        group once."""
+        if catalog.groups is None:
+            catalog.groups = {}
+            for row in catalog.rows:
+                key = (
+                    catalog.topics[row.trial_id],
+                    (row.minimum_age, row.maximum_age, row.sex),
+                    _status_closed(row.overall_status),
+                )
+                catalog.groups.setdefault(key, []).append(row)
+        return catalog.groups
+
     def _candidates(
         self,
         catalog: _Catalog,
@@ -959,30 +997,31 @@ class Matcher:
         )
         if catalog.prefilter is not None and catalog.prefilter[0] == key:
             return catalog.prefilter[1]
-        candidates: list[str] = []
+        groups = self._groups(catalog)
+        chosen: list[list[ScreeningColumns]] = []
         hidden_closed = other_conditions = excluded_age_sex = 0
         registry_memo: dict[tuple[str | None, str | None, str | None], bool] = {}
         topic_memo: dict[frozenset[str], bool] = {}
-        for row in catalog.rows:
+        for (topics, limits, closed), rows in groups.items():
             if not all_conditions:
-                topics = catalog.topics[row.trial_id]
                 candidate = topic_memo.get(topics)
                 if candidate is None:
                     candidate = topic_memo[topics] = is_topic_candidate(topics, conditions)
                 if not candidate:
-                    other_conditions += 1
+                    other_conditions += len(rows)
                     continue
-                limits = (row.minimum_age, row.maximum_age, row.sex)
                 excluded = registry_memo.get(limits)
                 if excluded is None:
-                    excluded = registry_memo[limits] = self._registry_excludes(row, facts)
+                    excluded = registry_memo[limits] = self._registry_excludes(rows[0], facts)
                 if excluded:
-                    excluded_age_sex += 1
+                    excluded_age_sex += len(rows)
                     continue
-            if not include_closed and _status_closed(row.overall_status):
-                hidden_closed += 1
+            if not include_closed and closed:
+                hidden_closed += len(rows)
                 continue
-            candidates.append(row.trial_id)
+            chosen.append(rows)
+        # In catalogue (trial id) order, as the trials are read.
+        candidates = sorted(row.trial_id for rows in chosen for row in rows)
         found = (tuple(candidates), hidden_closed, other_conditions, excluded_age_sex)
         catalog.prefilter = (key, found)
         return found

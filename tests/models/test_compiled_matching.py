@@ -232,3 +232,21 @@ def test_migration_0003_down_and_up_then_backfill_keeps_every_verdict(tmp_path: 
         ]
     _check(opened, compiled)
     opened.engine.dispose()
+
+
+def test_a_preloaded_matcher_gives_the_same_report(database: OpenedDatabase) -> None:
+    profile = _profile("adult_refractory_sle")
+    fresh = Matcher(database.session_factory).match(profile, screening_date=SCREENING)
+    preloaded = Matcher(database.session_factory)
+    preloaded.preload()
+    report = preloaded.match(profile, screening_date=SCREENING)
+    assert [(i.trial_id, i.outcome, i.criteria_origin) for i in report.trials] == [
+        (i.trial_id, i.outcome, i.criteria_origin) for i in fresh.trials
+    ]
+    assert (report.hidden_closed, report.other_conditions, report.excluded_age_sex) == (
+        fresh.hidden_closed,
+        fresh.other_conditions,
+        fresh.excluded_age_sex,
+    )
+    assert report.ask_next == fresh.ask_next
+    _check(database, report)
