@@ -324,7 +324,7 @@ def collect(
         rows.append(
             Row(
                 f"Bare SQL read of candidate trials ({label})",
-                f"{_ms(result['sql'])} (re-match = {ratio:,.0f}x)",
+                f"{_ms(result['sql'])} (re-match = {ratio:,.2f}x)",
             )
         )
         largest_peak = (size, result["peak_mb"], "; first match and re-match")
