@@ -859,15 +859,18 @@ class Matcher:
                 chosen_sets.append((trial_id, chosen, key))
         decoded: list[tuple[str, StoredSetRow, tuple[object, ...], StoredProgram]] = []
         needed: set[int] = set()
+        # Copies of a record (and sets identical in every respect) are decoded once.
+        pending: dict[tuple[object, ...], StoredProgram | None] = {}
         for trial_id, chosen, key in chosen_sets:
-            if key in catalog.decoded:
-                catalog.programs[trial_id] = catalog.decoded[key]
-                continue
-            stored_program = decode_program(chosen.program)
+            if key in pending:
+                stored_program = pending[key]
+            else:
+                stored_program = pending[key] = decode_program(chosen.program)
+                if stored_program is not None:
+                    needed.update(stored_program.atoms)
             if stored_program is None:
                 fallback.append(trial_id)
                 continue
-            needed.update(stored_program.atoms)
             decoded.append((trial_id, chosen, key, stored_program))
         unknown = needed.difference(self._atoms)
         failed: set[int] = set()
@@ -964,11 +967,16 @@ class Matcher:
         group once."""
         if catalog.groups is None:
             catalog.groups = {}
+            closed: dict[str | None, bool] = {}
             for row in catalog.rows:
+                status = row.overall_status
+                is_closed = closed.get(status)
+                if is_closed is None:
+                    is_closed = closed[status] = _status_closed(status)
                 key = (
                     catalog.topics[row.trial_id],
                     (row.minimum_age, row.maximum_age, row.sex),
-                    _status_closed(row.overall_status),
+                    is_closed,
                 )
                 catalog.groups.setdefault(key, []).append(row)
         return catalog.groups
