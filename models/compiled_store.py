@@ -222,24 +222,25 @@ def read_atoms(session_factory: SessionFactory, ids: Iterable[int]) -> dict[int,
     return found
 
 
-SiteColumns = tuple[str | None, float | None, float | None]
+SiteColumns = tuple[int, str | None, float | None, float | None]
 
 
 def read_sites(
     session_factory: SessionFactory, trial_ids: Sequence[str]
 ) -> dict[str, list[SiteColumns]]:
-    """Each given trial's sites as (status, latitude, longitude), in the record's order."""
+    """Each given trial's sites as (site id, status, latitude, longitude), in the record's
+    order (the order of ``TrialSummary.sites``)."""
     sites: dict[str, list[SiteColumns]] = {}
     with session_factory() as session:
         connection = session.connection()
         for start in range(0, len(trial_ids), _IN_CHUNK):
             chunk = trial_ids[start : start + _IN_CHUNK]
-            for trial_id, status, latitude, longitude in connection.execute(
-                sa.select(Site.trial_id, Site.status, Site.latitude, Site.longitude)
+            for trial_id, site_id, status, latitude, longitude in connection.execute(
+                sa.select(Site.trial_id, Site.id, Site.status, Site.latitude, Site.longitude)
                 .where(Site.trial_id.in_(chunk))
                 .order_by(Site.trial_id, Site.position)
             ).all():
-                sites.setdefault(trial_id, []).append((status, latitude, longitude))
+                sites.setdefault(trial_id, []).append((site_id, status, latitude, longitude))
     return sites
 
 

@@ -31,7 +31,7 @@ from engine.incremental import changed_tokens
 from engine.loader import load_criteria
 from engine.outcomes import Assessed, CriterionStatus, TrialEvaluation
 from engine.profile import PatientProfile
-from engine.ranking import CLOSED_STATUSES, Site, rank_trials
+from engine.ranking import CLOSED_STATUSES, RankedTrial, Site, rank_trials
 from engine.ranking import TrialSummary as RankingSummary
 from engine.registry_text import NO_AGE_LIMIT_TEXTS
 from engine.units import Settings
@@ -58,6 +58,7 @@ from models.operations import (
     database_stamp,
     load_criteria_sets,
     load_eligibility_texts,
+    load_site_views,
     load_trial_details,
     load_trial_summaries,
 )
@@ -162,8 +163,6 @@ class TrialMatch:
         "_details",
         "_evaluate",
         "_evaluation",
-        "_nearest_index",
-        "_nearest_site",
         "_outcome",
         "_summaries",
         "_summary",
@@ -171,6 +170,7 @@ class TrialMatch:
         "criteria_source",
         "criteria_verified",
         "distance_km",
+        "nearest_site",
         "overall_status",
         "status_known",
         "status_note",
@@ -205,8 +205,7 @@ class TrialMatch:
         self._evaluation: TrialEvaluation | None = evaluation
         self._evaluate: Callable[[str], TrialEvaluation] | None = None
         self._outcome: Assessed = evaluation
-        self._nearest_site = nearest_site
-        self._nearest_index: int | None = None
+        self.nearest_site = nearest_site
         self.trial_id = summary.trial_id
         self.title = summary.title
         self.overall_status = summary.overall_status
@@ -227,7 +226,7 @@ class TrialMatch:
         evaluate: Callable[[str], TrialEvaluation],
         summaries: TrialSummaries,
         details: TrialDetails,
-        nearest_index: int | None,
+        nearest_site: SiteView | None,
         distance_km: float | None,
         criteria: tuple[str, str, bool],
         status_known: bool,
@@ -244,8 +243,7 @@ class TrialMatch:
         match._evaluation = None
         match._evaluate = evaluate
         match._outcome = outcome
-        match._nearest_site = None
-        match._nearest_index = nearest_index
+        match.nearest_site = nearest_site
         match.trial_id = trial_id
         match.title = title
         match.overall_status = overall_status
@@ -272,12 +270,6 @@ class TrialMatch:
             assert self._summaries is not None
             self._summary = self._summaries.get(self.trial_id)
         return self._summary
-
-    @property
-    def nearest_site(self) -> SiteView | None:
-        if self._nearest_site is None and self._nearest_index is not None:
-            self._nearest_site = self.summary.sites[self._nearest_index]
-        return self._nearest_site
 
     @property
     def detail(self) -> TrialDetail:
@@ -376,8 +368,13 @@ def _ranking_summary(summary: TrialSummary) -> RankingSummary:
 
 
 def _site_key(index: int) -> str:
-    # Ranking reports the nearest site by this key; it maps back to the SiteView by position.
+    # Ranking reports the nearest site by this key: its position in ``_ranking_summary``, its
+    # database id in the matcher's ranking summaries.
     return f"site-{index}"
+
+
+def _site_id(key: str) -> int:
+    return int(key.split("-")[1])
 
 
 REGISTRY_CRITERION_PREFIX = "registry-"
@@ -667,6 +664,8 @@ class _Catalog:
     ranking: dict[bool, dict[str, RankingSummary]] = field(default_factory=dict)
     summaries: dict[str, TrialSummary] = field(default_factory=dict)
     details: dict[str, TrialDetail] = field(default_factory=dict)
+    # Sites shown as a trial's nearest, by ranking site key.
+    sites: dict[str, SiteView] = field(default_factory=dict)
     # Trials by (topics, registry limits, closed), made by the first prefilter.
     groups: (
         dict[
@@ -1087,6 +1086,7 @@ class Matcher:
             catalog.summaries.setdefault(trial_id, catalog.details[trial_id].summary)
         summaries = TrialSummaries(self._session_factory, order, catalog.summaries)
         evaluate = functools.partial(self._full_evaluation, catalog, facts)
+        nearest_sites = self._nearest_sites(catalog, ranked)
         titles = catalog.titles
         matches: list[TrialMatch] = []
         for item in ranked:
@@ -1095,7 +1095,7 @@ class Matcher:
             assert not isinstance(program, str)
             nearest = None
             if item.nearest_site is not None:
-                nearest = int(item.nearest_site.name.split("-")[1])
+                nearest = nearest_sites[item.nearest_site.name]
             matches.append(
                 TrialMatch.lazy(
                     trial_id,
@@ -1140,11 +1140,23 @@ class Matcher:
                 status=row.overall_status,
                 last_update=_registry_date(row.last_update or row.record_version),
                 sites=tuple(
-                    Site(_site_key(index), status, latitude, longitude)
-                    for index, (status, latitude, longitude) in enumerate(sites.get(trial_id, ()))
+                    # Keyed by site id: the nearest one is read with its contacts for display.
+                    Site(_site_key(site_id), status, latitude, longitude)
+                    for site_id, status, latitude, longitude in sites.get(trial_id, ())
                 ),
             )
         return known
+
+    def _nearest_sites(
+        self, catalog: _Catalog, ranked: Sequence[RankedTrial[TrialOutcome]]
+    ) -> dict[str, SiteView]:
+        """The nearest sites of the ranked trials with their contacts, by ranking site key."""
+        wanted = {item.nearest_site.name for item in ranked if item.nearest_site is not None}
+        missing = [key for key in wanted if key not in catalog.sites]
+        if missing:
+            views = load_site_views(self._session_factory, [_site_id(key) for key in missing])
+            catalog.sites.update((_site_key(site_id), view) for site_id, view in views.items())
+        return catalog.sites
 
     def _atom_outcome(self, atom_id: int, facts: Facts) -> AtomOutcome:
         outcome = self._atom_outcomes.get(atom_id)

@@ -594,6 +594,22 @@ def load_trial_details(
     return found
 
 
+def load_site_views(
+    session_factory: SessionFactory, site_ids: Sequence[int]
+) -> dict[int, SiteView]:
+    """The given sites with their contacts, by site id (as in ``TrialSummary.sites``)."""
+    found: dict[int, SiteView] = {}
+    wanted = list(site_ids)
+    with session_factory() as session:
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            sites = session.scalars(
+                sa.select(Site).where(Site.id.in_(chunk)).options(selectinload(Site.contacts))
+            ).all()
+            found.update((site.id, _site_view(site)) for site in sites)
+    return found
+
+
 def load_criteria_sets(
     session_factory: SessionFactory, trial_ids: Sequence[str]
 ) -> dict[str, tuple[CriteriaSetRecord, ...]]:

@@ -121,7 +121,10 @@ def _reference(opened: OpenedDatabase, report: MatchReport) -> dict[str, TrialEv
     return found
 
 
-def _check(opened: OpenedDatabase, report: MatchReport) -> None:
+def _check(
+    opened: OpenedDatabase, report: MatchReport, settings: ClinicSettings | None = None
+) -> None:
+    settings = settings or ClinicSettings()
     expected = _reference(opened, report)
     assert report.trials
     for item in report.trials:
@@ -139,9 +142,16 @@ def _check(opened: OpenedDatabase, report: MatchReport) -> None:
         item.trial_id: _ranking_summary(get_trial(opened.session_factory, item.trial_id).summary)
         for item in report.trials
     }
-    location = engine_settings(ClinicSettings()).clinic_location
+    location = engine_settings(settings).clinic_location
     ranked = rank_trials([(summaries[t], expected[t]) for t in expected], location)
     assert [item.summary.trial_id for item in ranked] == [item.trial_id for item in report.trials]
+    for item, match in zip(ranked, report.trials, strict=True):
+        nearest = None
+        if item.nearest_site is not None:
+            detail = get_trial(opened.session_factory, match.trial_id)
+            assert detail is not None
+            nearest = detail.summary.sites[int(item.nearest_site.name.split("-")[1])]
+        assert (match.nearest_site, match.distance_km) == (nearest, item.distance_km)
     assert ask_next([item.evaluation for item in ranked]) == report.ask_next
 
 
@@ -250,3 +260,17 @@ def test_a_preloaded_matcher_gives_the_same_report(database: OpenedDatabase) -> 
     )
     assert report.ask_next == fresh.ask_next
     _check(database, report)
+
+
+def test_with_a_clinic_location_nearest_sites_distances_and_order_are_as_before(
+    database: OpenedDatabase,
+) -> None:
+    settings = ClinicSettings(clinic_latitude=48.85, clinic_longitude=2.35)
+    matcher = Matcher(database.session_factory, settings)
+    report = matcher.match(
+        _profile("adult_refractory_sle"), screening_date=SCREENING, all_conditions=True
+    )
+    _check(database, report, settings)
+    with_site = [item for item in report.trials if item.nearest_site is not None]
+    assert with_site
+    assert all(item.nearest_site is not None and item.nearest_site.contacts for item in with_site)
