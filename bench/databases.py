@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bench.generate import write_bulk_zip
 from engine.parser import parse_criteria_text
+from models.compiled_store import compile_stored_sets
 from models.criteria_set import CriteriaSource
 from models.database import sqlite_url
 from models.operations import import_files, open_database, store_criteria_set
@@ -66,6 +67,14 @@ def store_automatic_sets(path: Path) -> None:
     database.engine.dispose()
 
 
+def compile_stored(path: Path) -> None:
+    """Bring a cached database to the app's schema and compile sets stored before 0003 (what
+    store_criteria_set does for sets stored now); nothing to do for an up-to-date one."""
+    database = open_database(sqlite_url(path), bundled_files=())
+    compile_stored_sets(database.session_factory)
+    database.engine.dispose()
+
+
 def _copy_base(target: Path, copies: int) -> None:
     """Fill ``target`` (a copy of the base set) with ``copies - 1`` more copies under new ids."""
     with closing(sqlite3.connect(target)) as connection:
@@ -73,7 +82,8 @@ def _copy_base(target: Path, copies: int) -> None:
             name
             for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name != 'alembic_version'"
-                " AND name != 'referrals'"
+                # Rule atoms are shared by every copy (a set's program names them by id).
+                " AND name != 'referrals' AND name != 'criteria_atoms'"
             )
         ]
         # Parents first, so foreign keys hold as rows arrive.
@@ -83,6 +93,7 @@ def _copy_base(target: Path, copies: int) -> None:
             table: (connection.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0])
             for table in tables
             if table != "trials"
+            and any(row[1] == "id" for row in connection.execute(f"PRAGMA table_info({table})"))
         }
         for copy in range(1, copies):
             prefix = f"NCT99{copy}0"
@@ -94,6 +105,8 @@ def _copy_base(target: Path, copies: int) -> None:
                         chosen.append(f"replace({column}, '{COPY_PREFIX}', '{prefix}')")
                     elif column == "id":
                         chosen.append(f"id + {offsets[table] * copy}")
+                    elif column == "set_id":
+                        chosen.append(f"set_id + {offsets['criteria_sets'] * copy}")
                     elif column == "site_id":
                         chosen.append(f"site_id + {offsets['trial_sites'] * copy}")
                     else:
@@ -113,6 +126,7 @@ def benchmark_database(count: int, cache_dir: Path = CACHE_DIR) -> Path:
     """The cached SQLite database with ``count`` synthetic trials and their automatic sets."""
     path = cache_dir / f"trials-{count}-seed{SEED}.sqlite"
     if path.exists():
+        compile_stored(path)
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     building = path.with_suffix(".building")

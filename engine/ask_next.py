@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.facts import DIAGNOSIS, HISTORY, INFECTION, LABS, PATIENT, fact_spec
-from engine.outcomes import TrialEvaluation, Verdict
+from engine.outcomes import Assessed, Verdict
 
 GROUP_ORDER: tuple[str, ...] = (PATIENT, DIAGNOSIS, LABS, INFECTION, HISTORY)
 
@@ -39,7 +39,7 @@ def _label_and_group(fact: str) -> tuple[str, str]:
     return spec.label, spec.group
 
 
-def ask_next(evaluations: Sequence[TrialEvaluation]) -> tuple[AskItem, ...]:
+def ask_next(evaluations: Sequence[Assessed]) -> tuple[AskItem, ...]:
     """Missing facts of the trials not ruled out, most trials first, then in form order."""
     trials_by_fact: dict[str, list[str]] = {}
     for evaluation in evaluations:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 
 class Truth(enum.Enum):
@@ -217,3 +218,23 @@ class TrialEvaluation:
 
     def result(self, criterion_id: str) -> CriterionResult | None:
         return next((r for r in self.criteria if r.criterion_id == criterion_id), None)
+
+
+class Assessed(Protocol):
+    """What ranking and "ask next" read of a trial's evaluation: a TrialEvaluation, or the
+    slim engine.compiled.TrialOutcome a match computes before anyone opens the trial."""
+
+    @property
+    def trial_id(self) -> str: ...
+
+    @property
+    def verdict(self) -> Verdict: ...
+
+    @property
+    def near_miss(self) -> bool: ...
+
+    @property
+    def counts(self) -> Counts: ...
+
+    @property
+    def missing_facts(self) -> tuple[str, ...]: ...

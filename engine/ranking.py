@@ -6,9 +6,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
-from engine.outcomes import TrialEvaluation, Verdict
+from engine.outcomes import Assessed, Verdict
 
 RECRUITING = "RECRUITING"
 OPEN_STATUSES: dict[str, int] = {
@@ -35,6 +35,8 @@ _UNKNOWN_STATUS_RANK = 3
 EARTH_RADIUS_KM = 6371.0088
 
 StatusClass = Literal["open", "not_yet_recruiting", "unknown", "closed"]
+# A TrialEvaluation, or the slim outcome a match ranks before any trial is opened.
+E = TypeVar("E", bound=Assessed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ class TrialSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class RankedTrial:
+class RankedTrial(Generic[E]):
     """One trial in ranked order.
 
     Attributes:
@@ -69,7 +71,7 @@ class RankedTrial:
     """
 
     summary: TrialSummary
-    evaluation: TrialEvaluation
+    evaluation: E
     status_class: StatusClass
     status_note: str | None
     nearest_site: Site | None
@@ -121,10 +123,10 @@ def _nearest(
 
 
 def rank_trials(
-    trials: Sequence[tuple[TrialSummary, TrialEvaluation]],
+    trials: Sequence[tuple[TrialSummary, E]],
     clinic_location: tuple[float, float] | None = None,
     include_closed: bool = False,
-) -> tuple[RankedTrial, ...]:
+) -> tuple[RankedTrial[E], ...]:
     """Orders trials for the physician.
 
     Not-eligible trials come last. Otherwise: recruiting before not-yet-recruiting, trials with
@@ -132,7 +134,7 @@ def rank_trials(
     recruiting site (when the clinic location is set); then the most recently updated.
     Closed trials are left out unless ``include_closed``.
     """
-    ranked: list[tuple[tuple[float, float, float, float, float, str], RankedTrial]] = []
+    ranked: list[tuple[tuple[float, float, float, float, float, str], RankedTrial[E]]] = []
     for summary, evaluation in trials:
         status_class, status_rank, note = _status_class(summary.status)
         if status_class == "closed" and not include_closed:

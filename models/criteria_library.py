@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.compiled import CompiledSet, compile_loaded
 from engine.criteria import TrialCriteria
 from engine.loader import load_criteria
 from resources import resource_path
@@ -85,6 +86,8 @@ class CriteriaLibrary:
     def __init__(self, bundled: Mapping[str, dict[str, Any]] | None = None) -> None:
         self._bundled = dict(bundled) if bundled is not None else read_bundled_criteria()
         self._compiled: dict[tuple[str, str], CriteriaChoice] = {}
+        # Each cached choice's program of rule atoms (engine.compiled), by the choice's id().
+        self._programs: dict[int, CompiledSet] = {}
 
     def has_bundled(self, trial_id: str) -> bool:
         return trial_id in self._bundled
@@ -158,4 +161,9 @@ class CriteriaLibrary:
             )
         choice = CriteriaChoice(criteria, origin, verified)
         self._compiled[key] = choice
+        self._programs[id(choice)] = compile_loaded(data, criteria)
         return choice
+
+    def program(self, choice: CriteriaChoice) -> CompiledSet:
+        """The rule-atom program of a choice this library returned."""
+        return self._programs[id(choice)]

@@ -40,6 +40,39 @@ class CriteriaSet(Base):
     updated_at: Mapped[UtcTimestamp] = mapped_column(index=True)
 
 
+class CriteriaProgram(Base):
+    """A stored set compiled to shared rule atoms (models/compiled_store.py), written with it.
+
+    Its own narrow table: a match reads these for every candidate, and reading a column of
+    criteria_sets would page through each set's long JSON. No row when the set was stored
+    before migration 0003 (until compiled) or does not load.
+    """
+
+    __tablename__ = "criteria_programs"
+
+    set_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("criteria_sets.id", ondelete="CASCADE"), primary_key=True
+    )
+    trial_id: Mapped[str] = mapped_column(sa.String(40), index=True)
+    source: Mapped[str] = mapped_column(sa.String(20))
+    verified: Mapped[bool]
+    program: Mapped[LongText]
+
+
+class CriteriaAtom(Base):
+    """One distinct rule atom (engine.compiled): a criterion's kind and rules without wording.
+
+    Shared by every stored set that has the same criterion, so a match evaluates it once.
+    """
+
+    __tablename__ = "criteria_atoms"
+
+    id: Mapped[IntPk]
+    # SHA-256 of ``body``: unique on every backend whatever the body's length.
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    body: Mapped[LongText]
+
+
 def save_criteria_set(
     session: Session,
     trial_id: str,
@@ -49,6 +82,7 @@ def save_criteria_set(
     verified: bool,
     reviewed_at: dt.datetime | None,
     now: dt.datetime,
+    compiled: str | None = None,
 ) -> CriteriaSet:
     """Store the trial's criteria from ``source``, replacing any earlier set from that source."""
     existing = find_criteria_set(session, trial_id, source)
@@ -60,6 +94,17 @@ def save_criteria_set(
     if existing is None:
         session.add(row)
     session.flush()
+    session.execute(sa.delete(CriteriaProgram).where(CriteriaProgram.set_id == row.id))
+    if compiled is not None:
+        session.execute(
+            sa.insert(CriteriaProgram).values(
+                set_id=row.id,
+                trial_id=trial_id,
+                source=source.value,
+                verified=verified,
+                program=compiled,
+            )
+        )
     return row
 
 

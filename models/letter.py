@@ -20,6 +20,7 @@ from typing import BinaryIO, TextIO
 from engine.derived import age_in_months_on
 from engine.facts import FACTS
 from engine.outcomes import (
+    Assessed,
     CriterionResult,
     CriterionStatus,
     Evidence,
@@ -497,7 +498,7 @@ def _history_lines(profile: PatientProfile, dates: _DateWriter) -> tuple[str, ..
 # The trial sections
 
 
-def verdict_text(evaluation: TrialEvaluation) -> str:
+def verdict_text(evaluation: Assessed) -> str:
     """The verdict in words, never the bare word "eligible"."""
     counts = evaluation.counts
     judged = (
@@ -749,7 +750,7 @@ def select_trials(report: MatchReport, trial_ids: Sequence[str] | None) -> tuple
         LetterError: a chosen id is not in the report, or nothing is left to refer to.
     """
     if trial_ids:
-        known = {match.summary.trial_id for match in report.trials}
+        known = {match.trial_id for match in report.trials}
         unknown = [trial_id for trial_id in trial_ids if trial_id not in known]
         if unknown:
             problems = {problem.trial_id: problem.problem for problem in report.problems}
@@ -761,9 +762,9 @@ def select_trials(report: MatchReport, trial_ids: Sequence[str] | None) -> tuple
             ]
             raise LetterError("; ".join(reasons))
         wanted = set(trial_ids)
-        chosen = tuple(m for m in report.trials if m.summary.trial_id in wanted)
+        chosen = tuple(m for m in report.trials if m.trial_id in wanted)
     else:
-        chosen = tuple(m for m in report.trials if m.evaluation.verdict is not Verdict.NOT_ELIGIBLE)
+        chosen = tuple(m for m in report.trials if m.outcome.verdict is not Verdict.NOT_ELIGIBLE)
     if not chosen:
         raise LetterError(
             "no trial to refer to: every matched trial is ruled out on the recorded data "

@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from typing import Generic, TypeVar
 
 from engine.ask_next import AskItem, ask_next
-from engine.criteria import TrialCriteria
+from engine.compiled import (
+    AtomOutcome,
+    Shape,
+    TrialOutcome,
+    atom_criterion,
+    atom_reads,
+    combine_outcomes,
+    compile_criteria_data,
+    evaluate_atom,
+)
+from engine.criteria import Criterion, TrialCriteria
 from engine.errors import CriteriaError
 from engine.evaluator import evaluate_criterion, evaluate_trial
 from engine.facts import Facts, build_facts
-from engine.incremental import TrialReads, changed_tokens, reevaluate_trial, trial_reads
+from engine.incremental import changed_tokens
 from engine.loader import load_criteria
-from engine.outcomes import CriterionStatus, TrialEvaluation
+from engine.outcomes import Assessed, CriterionStatus, TrialEvaluation
 from engine.profile import PatientProfile
-from engine.ranking import CLOSED_STATUSES, Site, rank_trials
+from engine.ranking import CLOSED_STATUSES, RankedTrial, Site, rank_trials
 from engine.ranking import TrialSummary as RankingSummary
 from engine.registry_text import NO_AGE_LIMIT_TEXTS
 from engine.units import Settings
 from engine.vocabulary import CONDITIONS, condition_covers, normalise_term
+from models.compiled_store import (
+    NAME_SEPARATOR,
+    ScreeningColumns,
+    StoredProgram,
+    StoredSetRow,
+    decode_program,
+    read_atoms,
+    read_screening,
+    read_sites,
+    read_stored_sets,
+)
 from models.criteria_library import CriteriaChoice, CriteriaLibrary, CriteriaSourceError
 from models.database import SessionFactory
 from models.operations import (
@@ -32,54 +56,52 @@ from models.operations import (
     TrialSummary,
     UnknownTrialError,
     database_stamp,
-    list_screening_rows,
     load_criteria_sets,
     load_eligibility_texts,
+    load_site_views,
     load_trial_details,
     load_trial_summaries,
 )
 from models.settings import ClinicSettings
 
 AskNextItem = AskItem
+R = TypeVar("R")
 
 
-class TrialDetails:
-    """Full trial records for a report, read from the database when first asked for.
-
-    Matching reads only slim summaries; the window's detail panel and the letter need the
-    whole record (arms, officials, descriptions), which is read in batches in report order.
-    """
+class _LazyRecords(Generic[R]):
+    """Records of a report's trials read from the database when first asked for, in batches
+    in report order (the ones a physician scrolls to next are read with the one asked for)."""
 
     BATCH = 200
 
     def __init__(
         self,
-        session_factory: SessionFactory,
+        read: Callable[[Sequence[str]], dict[str, R]],
         order: Sequence[str],
-        loaded: dict[str, TrialDetail] | None = None,
+        loaded: dict[str, R] | None = None,
     ) -> None:
         """``loaded``: records already read (the Matcher shares one cache between reports)."""
-        self._session_factory = session_factory
+        self._read = read
         self._order = list(order)
         self._position: dict[str, int] | None = None
-        self._loaded = {} if loaded is None else loaded
+        self._loaded: dict[str, R] = {} if loaded is None else loaded
 
     def prefetch(self, count: int) -> None:
         """Read the first ``count`` trials now (the ones a physician looks at first)."""
         wanted = [trial_id for trial_id in self._order[:count] if trial_id not in self._loaded]
         if wanted:
-            self._loaded.update(load_trial_details(self._session_factory, wanted))
+            self._loaded.update(self._read(wanted))
 
     def read(self, trial_ids: Sequence[str]) -> None:
         """Read exactly these trials now, the ones not read yet, in one query (a letter's)."""
         wanted = [trial_id for trial_id in trial_ids if trial_id not in self._loaded]
         if wanted:
-            self._loaded.update(load_trial_details(self._session_factory, wanted))
+            self._loaded.update(self._read(wanted))
 
-    def get(self, trial_id: str) -> TrialDetail:
-        detail = self._loaded.get(trial_id)
-        if detail is not None:
-            return detail
+    def get(self, trial_id: str) -> R:
+        record = self._loaded.get(trial_id)
+        if record is not None:
+            return record
         if self._position is None:
             self._position = {other: index for index, other in enumerate(self._order)}
         start = self._position.get(trial_id, 0)
@@ -88,18 +110,52 @@ class TrialDetails:
             for other in self._order[start : start + self.BATCH]
             if other != trial_id and other not in self._loaded
         ]
-        self._loaded.update(load_trial_details(self._session_factory, batch))
-        detail = self._loaded.get(trial_id)
-        if detail is None:
+        self._loaded.update(self._read(batch))
+        record = self._loaded.get(trial_id)
+        if record is None:
             raise UnknownTrialError(f"no trial {trial_id} in the database")
-        return detail
+        return record
+
+
+class TrialDetails(_LazyRecords[TrialDetail]):
+    """Full trial records for a report, read from the database when first asked for.
+
+    Matching reads only slim rows; the window's detail panel and the letter need the whole
+    record (arms, officials, descriptions), which is read in batches in report order.
+    """
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        order: Sequence[str],
+        loaded: dict[str, TrialDetail] | None = None,
+    ) -> None:
+        # Looked up when called, not bound now (tests count the reads by replacing it).
+        super().__init__(lambda ids: load_trial_details(session_factory, ids), order, loaded)
+
+
+class TrialSummaries(_LazyRecords[TrialSummary]):
+    """Trial summaries (sites and contacts) for a report, read when first asked for."""
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        order: Sequence[str],
+        loaded: dict[str, TrialSummary] | None = None,
+    ) -> None:
+        super().__init__(lambda ids: load_trial_summaries(session_factory, ids), order, loaded)
 
 
 class TrialMatch:
     """One trial's result for the patient, with what the window and the letter show.
 
     Attributes:
-        summary: the trial's summary (status, sites, ages); always in memory.
+        outcome: what the ranked list needs (verdict, near miss, counts, missing facts): the
+            same fields as ``evaluation``, computed by the match without any evidence.
+        evaluation: the full evaluation with evidence, computed when first asked for (a match
+            builds it only for the trials someone opens, or passes it in).
+        summary: the trial's summary (status, sites, ages), read on first use when the match
+            was built without it; ``trial_id``, ``title`` and ``overall_status`` never read.
         detail: the full record, read on first use when the match was built without it.
         nearest_site, distance_km: the nearest recruiting site when the clinic location is set.
         criteria_source: "curated" or "automatic" (the rules the verdict rests on).
@@ -112,15 +168,21 @@ class TrialMatch:
     __slots__ = (
         "_detail",
         "_details",
+        "_evaluate",
+        "_evaluation",
+        "_outcome",
+        "_summaries",
+        "_summary",
         "criteria_origin",
         "criteria_source",
         "criteria_verified",
         "distance_km",
-        "evaluation",
         "nearest_site",
+        "overall_status",
         "status_known",
         "status_note",
-        "summary",
+        "title",
+        "trial_id",
     )
 
     def __init__(
@@ -145,9 +207,15 @@ class TrialMatch:
         if detail is not None:
             summary = detail.summary
         assert summary is not None
-        self.summary: TrialSummary = summary
-        self.evaluation = evaluation
+        self._summary: TrialSummary | None = summary
+        self._summaries: TrialSummaries | None = None
+        self._evaluation: TrialEvaluation | None = evaluation
+        self._evaluate: Callable[[str], TrialEvaluation] | None = None
+        self._outcome: Assessed = evaluation
         self.nearest_site = nearest_site
+        self.trial_id = summary.trial_id
+        self.title = summary.title
+        self.overall_status = summary.overall_status
         self.distance_km = distance_km
         self.criteria_source = criteria_source
         self.criteria_origin = criteria_origin
@@ -155,19 +223,70 @@ class TrialMatch:
         self.status_known = status_known
         self.status_note = status_note
 
+    @classmethod
+    def lazy(
+        cls,
+        trial_id: str,
+        title: str | None,
+        overall_status: str | None,
+        outcome: Assessed,
+        evaluate: Callable[[str], TrialEvaluation],
+        summaries: TrialSummaries,
+        details: TrialDetails,
+        nearest_site: SiteView | None,
+        distance_km: float | None,
+        criteria: tuple[str, str, bool],
+        status_known: bool,
+        status_note: str | None,
+    ) -> TrialMatch:
+        """A match whose evaluation (``evaluate(trial_id)``), summary and detail are computed
+        or read on first use. ``criteria``: (source, origin, verified)."""
+        # Built for every listed trial of every match: set the slots directly.
+        match = cls.__new__(cls)
+        match._detail = None
+        match._details = details
+        match._summary = None
+        match._summaries = summaries
+        match._evaluation = None
+        match._evaluate = evaluate
+        match._outcome = outcome
+        match.nearest_site = nearest_site
+        match.trial_id = trial_id
+        match.title = title
+        match.overall_status = overall_status
+        match.distance_km = distance_km
+        match.criteria_source, match.criteria_origin, match.criteria_verified = criteria
+        match.status_known = status_known
+        match.status_note = status_note
+        return match
+
+    @property
+    def outcome(self) -> Assessed:
+        return self._outcome
+
+    @property
+    def evaluation(self) -> TrialEvaluation:
+        if self._evaluation is None:
+            assert self._evaluate is not None
+            self._evaluation = self._evaluate(self.trial_id)
+        return self._evaluation
+
+    @property
+    def summary(self) -> TrialSummary:
+        if self._summary is None:
+            assert self._summaries is not None
+            self._summary = self._summaries.get(self.trial_id)
+        return self._summary
+
     @property
     def detail(self) -> TrialDetail:
         if self._detail is None:
             assert self._details is not None
-            self._detail = self._details.get(self.summary.trial_id)
+            self._detail = self._details.get(self.trial_id)
         return self._detail
 
-    @property
-    def trial_id(self) -> str:
-        return self.summary.trial_id
-
     def __repr__(self) -> str:
-        return f"TrialMatch({self.trial_id!r}, {self.evaluation.verdict.value})"
+        return f"TrialMatch({self.trial_id!r}, {self.outcome.verdict.value})"
 
 
 def read_details(matches: Sequence[TrialMatch]) -> None:
@@ -235,6 +354,7 @@ def engine_settings(settings: ClinicSettings) -> Settings:
     return Settings(uln=ulns, clinic_location=location)
 
 
+@functools.lru_cache(maxsize=4096)
 def _registry_date(text: str | None) -> dt.date | None:
     """A registry date ("2025-04-24", "2025-04") as a date; None when it cannot be read."""
     if not text:
@@ -270,8 +390,13 @@ def _ranking_summary(summary: TrialSummary) -> RankingSummary:
 
 
 def _site_key(index: int) -> str:
-    # Ranking reports the nearest site by this key; it maps back to the SiteView by position.
+    # Ranking reports the nearest site by this key: its position in ``_ranking_summary``, its
+    # database id in the matcher's ranking summaries.
     return f"site-{index}"
+
+
+def _site_id(key: str) -> int:
+    return int(key.split("-")[1])
 
 
 REGISTRY_CRITERION_PREFIX = "registry-"
@@ -318,6 +443,22 @@ def _decimal_or_none(text: str) -> Decimal | None:
 def _registry_criteria(
     trial_id: str, minimum_age: str | None, maximum_age: str | None, sex_text: str | None
 ) -> TrialCriteria | None:
+    data = _registry_data(trial_id, minimum_age, maximum_age, sex_text)
+    return None if data is None else load_criteria(data)
+
+
+@functools.lru_cache(maxsize=1024)
+def _registry_atoms(
+    minimum_age: str | None, maximum_age: str | None, sex: str | None
+) -> tuple[str, ...]:
+    # The registry criteria's rule atoms, put before the trial's own in its program.
+    data = _registry_data("registry", minimum_age, maximum_age, sex)
+    return () if data is None else compile_criteria_data(data).atoms
+
+
+def _registry_data(
+    trial_id: str, minimum_age: str | None, maximum_age: str | None, sex_text: str | None
+) -> dict[str, object] | None:
     criteria: list[dict[str, object]] = []
     # "N/A" is how the registry says there is no limit: no criterion, not a review item.
     minimum_age = None if _no_age_limit(minimum_age) else minimum_age
@@ -355,14 +496,12 @@ def _registry_criteria(
         )
     if not criteria:
         return None
-    return load_criteria(
-        {
-            "format": "trialmatch-criteria/1",
-            "trial_id": trial_id,
-            "source": "curated",
-            "criteria": criteria,
-        }
-    )
+    return {
+        "format": "trialmatch-criteria/1",
+        "trial_id": trial_id,
+        "source": "curated",
+        "criteria": criteria,
+    }
 
 
 def registry_criteria(trial_id: str, trial: TrialDetail | TrialSummary) -> TrialCriteria | None:
@@ -439,6 +578,16 @@ def trial_topics(
     Empty means the record names no condition at all that can be read (no conditions or
     keywords listed, and a title naming none): such a trial stays a candidate for everyone.
     """
+    return topics_of(row.conditions, row.keywords, row.title, memo)
+
+
+def topics_of(
+    conditions: Sequence[str],
+    keywords: Sequence[str],
+    title: str | None,
+    memo: dict[str, frozenset[str]] | None = None,
+) -> frozenset[str]:
+    """``trial_topics`` from a trial's condition names, keywords and title."""
     memo = {} if memo is None else memo
 
     def topics(text: str) -> frozenset[str]:
@@ -448,11 +597,11 @@ def trial_topics(
         return cached
 
     found: set[str] = set()
-    for text in (*row.conditions, *row.keywords):
+    for text in (*conditions, *keywords):
         found |= topics(text)
-    if not found and row.title:
-        found |= topics(row.title)
-    if not found and (row.conditions or row.keywords):
+    if not found and title:
+        found |= topics(title)
+    if not found and (conditions or keywords):
         # Named conditions outside the vocabulary and its area (oncology, cardiology ...).
         found.add(OTHER_TOPIC)
     return frozenset(found)
@@ -489,6 +638,10 @@ def is_topic_candidate(topics: frozenset[str], conditions: frozenset[str]) -> bo
     )
 
 
+def _split_names(joined: str | None) -> tuple[str, ...]:
+    return tuple(joined.split(NAME_SEPARATOR)) if joined else ()
+
+
 def _status_closed(status: str | None) -> bool:
     # The same normalisation as engine.ranking: only a recognised closed status hides a trial.
     normalised = (status or "").strip().upper().replace(" ", "_").replace(",", "")
@@ -499,42 +652,96 @@ def _status_closed(status: str | None) -> bool:
 # The matcher
 
 
+@dataclass(frozen=True, slots=True)
+class _Program:
+    """A candidate's compiled rules: matcher atom indices (registry criteria first), shape,
+    and where the rules come from. Identical programs are shared between trials."""
+
+    atoms: tuple[int, ...]
+    shape: Shape | None
+    origin: str
+    source: str
+    verified: bool
+
+
 @dataclass
 class _Catalog:
     """Everything read for one database stamp: slim rows for all trials, the rest on demand."""
 
     stamp: tuple[object, ...]
-    rows: tuple[ScreeningRow, ...]
+    rows: list[ScreeningColumns]
     topics: dict[str, frozenset[str]]
+    by_id: dict[str, ScreeningColumns]
+    titles: dict[str, str | None]
+    # A candidate's program, or why its rules cannot be used (shown as a problem).
+    programs: dict[str, _Program | str] = field(default_factory=dict)
+    pool: dict[tuple[object, ...], _Program] = field(default_factory=dict)
+    # Programs by their stored text and what else makes them (copies share one decode).
+    decoded: dict[tuple[object, ...], _Program] = field(default_factory=dict)
+    # The registry criteria's atoms by (minimum age, maximum age, sex).
+    registry: dict[tuple[str | None, str | None, str | None], tuple[int, ...]] = field(
+        default_factory=dict
+    )
+    # Ranking summaries without sites, and with them (read when a clinic location is set).
+    ranking: dict[bool, dict[str, RankingSummary]] = field(default_factory=dict)
     summaries: dict[str, TrialSummary] = field(default_factory=dict)
-    choices: dict[str, CriteriaChoice | str] = field(default_factory=dict)
-    reads: dict[str, TrialReads] = field(default_factory=dict)
-    ranking: dict[str, RankingSummary] = field(default_factory=dict)
     details: dict[str, TrialDetail] = field(default_factory=dict)
+    # Sites shown as a trial's nearest, by ranking site key.
+    sites: dict[str, SiteView] = field(default_factory=dict)
+    # Trials by (topics, registry limits, closed), made by the first prefilter.
+    groups: (
+        dict[
+            tuple[frozenset[str], tuple[str | None, str | None, str | None], bool],
+            list[ScreeningColumns],
+        ]
+        | None
+    ) = None
     # The last prefilter: its inputs and result (candidates, closed, other conditions, age/sex).
     prefilter: tuple[tuple[object, ...], tuple[tuple[str, ...], int, int, int]] | None = None
 
 
 @dataclass
 class _Previous:
-    """The last match's facts and evaluations, for re-evaluating only what an edit changed."""
+    """The last match's facts and outcomes, for recombining only what an edit changed."""
 
     catalog_stamp: tuple[object, ...]
     settings: Settings
     facts: Facts
-    evaluations: dict[str, TrialEvaluation]
+    outcomes: dict[str, TrialOutcome]
 
 
 PREFETCHED_DETAILS = 25
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a match runs.
+
+    A match allocates tens of thousands of small objects that live as long as the catalogue
+    or the report; the collector would traverse them again and again and find no garbage
+    (about half the CPU time of a first match at 10,000 trials). Reference counting still
+    frees everything as usual; collection resumes, as it was, when the match ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Matcher:
     """Matches patients against the database, keeping what it read and evaluated in memory.
 
     Per database stamp it keeps one slim row per trial (status, age limits, sex, topic) and,
-    for trials that were candidates, their summary and compiled rules. Per patient it keeps
-    the last evaluation of each candidate and the facts it was made from, so a re-match after
-    a one-field edit re-evaluates only the criteria that read a changed fact.
+    for trials that were candidates, their compiled program: the indices of shared rule atoms
+    (engine.compiled), read from the stored compiled column, never from the criteria JSON.
+    Per patient each distinct atom is evaluated once, to its status and missing facts, and
+    each trial's verdict, counts and missing facts are combined from those; after an edit only
+    the atoms reading a changed fact are evaluated again and only the trials holding an atom
+    whose outcome changed are recombined. A trial's full evaluation (evidence and reasons) is
+    computed when its ``TrialMatch.evaluation`` is first read.
     Not thread-safe: the window keeps one Matcher per worker thread.
     """
 
@@ -549,50 +756,218 @@ class Matcher:
         self._library = library or CriteriaLibrary()
         self._catalog: _Catalog | None = None
         self._previous: _Previous | None = None
+        self._reset_atoms()
+
+    def _reset_atoms(self) -> None:
+        """Forget every atom (a new catalogue: stored atom ids belong to its database)."""
+        # Atoms by id: a stored atom's database id, or a negative id for an atom compiled in
+        # memory (found by its body). Each is loaded once, with the fact tokens it reads.
+        self._atoms: dict[int, Criterion] = {}
+        self._memory_atoms: dict[str, int] = {}
+        self._token_atoms: dict[str, list[int]] = {}
+        # Each atom's outcome for ``_atom_facts`` (absent: not evaluated for these facts yet).
+        self._atom_outcomes: dict[int, AtomOutcome] = {}
+        self._atom_facts: Facts | None = None
+
+    def preload(self) -> None:
+        """Read the catalogue (every trial's screening columns, topics and stored compiled
+        program) now, e.g. while the window opens, so the first match does not; a match reads
+        it again only after the database changed."""
+        with _cyclic_gc_paused():
+            catalog = self._load()
+            self._groups(catalog)
+            self._prepare(catalog, [row.trial_id for row in catalog.rows], everything=True)
 
     def _load(self) -> _Catalog:
         stamp = database_stamp(self._session_factory)
         if self._catalog is not None and self._catalog.stamp == stamp:
             return self._catalog
-        rows = list_screening_rows(self._session_factory)
+        rows, conditions, keywords, titles = read_screening(self._session_factory)
         memo: dict[str, frozenset[str]] = {}
-        topics = {row.trial_id: trial_topics(row, memo) for row in rows}
-        self._catalog = _Catalog(stamp, rows, topics)
+        # Many trials share their conditions and keywords (and, when those name nothing, the
+        # title decides): derive each distinct combination's topics once.
+        by_names: dict[tuple[str | None, str | None, str | None], frozenset[str]] = {}
+        topics: dict[str, frozenset[str]] = {}
+        for row in rows:
+            trial_id = row.trial_id
+            names = (conditions.get(trial_id), keywords.get(trial_id), titles.get(trial_id))
+            found = by_names.get(names)
+            if found is None:
+                found = by_names[names] = topics_of(
+                    _split_names(names[0]), _split_names(names[1]), names[2], memo
+                )
+            topics[trial_id] = found
+        self._catalog = _Catalog(stamp, rows, topics, {row.trial_id: row for row in rows}, titles)
         self._previous = None
+        self._reset_atoms()
         return self._catalog
 
-    def _prepare(self, catalog: _Catalog, trial_ids: Sequence[str]) -> None:
-        """Read summaries and compile rules for candidates seen for the first time."""
-        missing = [trial_id for trial_id in trial_ids if trial_id not in catalog.choices]
+    def _add_atom(self, atom_id: int, body: str) -> None:
+        criterion = atom_criterion(body)
+        self._atoms[atom_id] = criterion
+        for token in atom_reads(criterion):
+            self._token_atoms.setdefault(token, []).append(atom_id)
+
+    def _memory_atom(self, body: str) -> int:
+        atom_id = self._memory_atoms.get(body)
+        if atom_id is None:
+            atom_id = -1 - len(self._memory_atoms)
+            self._add_atom(atom_id, body)
+            self._memory_atoms[body] = atom_id
+        return atom_id
+
+    def _program(
+        self,
+        catalog: _Catalog,
+        row: ScreeningColumns,
+        atoms: tuple[int, ...],
+        shape: Shape | None,
+        origin: str,
+        source: str,
+        verified: bool,
+    ) -> _Program:
+        limits = (row.minimum_age, row.maximum_age, row.sex)
+        registry = catalog.registry.get(limits)
+        if registry is None:
+            registry = catalog.registry[limits] = tuple(
+                self._memory_atom(body) for body in _registry_atoms(*limits)
+            )
+        if registry and shape is not None:
+            # Registry criteria are common to every cohort and belong to no group.
+            shape = Shape(shape.cohorts, ((None, None),) * len(registry) + shape.members)
+        program = _Program(registry + atoms, shape, origin, source, verified)
+        return catalog.pool.setdefault((program.atoms, shape, origin, source, verified), program)
+
+    def _prepare(
+        self, catalog: _Catalog, trial_ids: Sequence[str], *, everything: bool = False
+    ) -> None:
+        """Compile the programs of candidates seen for the first time, from the stored
+        programs where they are current, else from the criteria as the library chooses.
+
+        ``everything``: read every trial's stored program (``trial_ids`` are then all trials)
+        and leave the trials without one for the match that needs them.
+        """
+        missing = [trial_id for trial_id in trial_ids if trial_id not in catalog.programs]
         if not missing:
             return
-        catalog.summaries.update(load_trial_summaries(self._session_factory, missing))
-        stored_sets = load_criteria_sets(self._session_factory, missing)
-        needs_text = [
-            trial_id
-            for trial_id in missing
-            if trial_id not in stored_sets and not self._library.has_bundled(trial_id)
-        ]
-        texts = load_eligibility_texts(self._session_factory, needs_text) if needs_text else {}
+        stored: dict[str, dict[str, StoredSetRow]] = {}
+        for record in read_stored_sets(self._session_factory, None if everything else missing):
+            stored.setdefault(record.trial_id, {})[record.source] = record
+        chosen_sets: list[tuple[str, StoredSetRow, tuple[object, ...]]] = []
+        fallback: list[str] = []
         for trial_id in missing:
-            stored = {
-                record.source.value: (
-                    record.criteria_json,
-                    record.verified,
-                    record.updated_at.isoformat(),
-                )
-                for record in stored_sets.get(trial_id, ())
-            }
-            try:
-                choice = self._library.choose(trial_id, texts.get(trial_id), stored)
-                choice = with_registry_criteria(choice, catalog.summaries[trial_id])
-            except (CriteriaError, CriteriaSourceError) as error:
-                catalog.choices[trial_id] = str(error)
+            sets = stored.get(trial_id, {})
+            # The library's order: reviewed, bundled curated, stored automatic, parsed now.
+            chosen = sets.get("curated")
+            if chosen is None and not self._library.has_bundled(trial_id):
+                chosen = sets.get("automatic")
+            if chosen is None or chosen.program is None:
+                fallback.append(trial_id)
                 continue
-            catalog.choices[trial_id] = choice
-            catalog.reads[trial_id] = trial_reads(choice.criteria)
+            row = catalog.by_id[trial_id]
+            key: tuple[object, ...] = (
+                chosen.program,
+                chosen.source,
+                chosen.verified,
+                row.minimum_age,
+                row.maximum_age,
+                row.sex,
+            )
+            program = catalog.decoded.get(key)
+            if program is not None:
+                catalog.programs[trial_id] = program
+            else:
+                chosen_sets.append((trial_id, chosen, key))
+        decoded: list[tuple[str, StoredSetRow, tuple[object, ...], StoredProgram]] = []
+        needed: set[int] = set()
+        # Copies of a record (and sets identical in every respect) are decoded once.
+        pending: dict[tuple[object, ...], StoredProgram | None] = {}
+        for trial_id, chosen, key in chosen_sets:
+            if key in pending:
+                stored_program = pending[key]
+            else:
+                stored_program = pending[key] = decode_program(chosen.program)
+                if stored_program is not None:
+                    needed.update(stored_program.atoms)
+            if stored_program is None:
+                fallback.append(trial_id)
+                continue
+            decoded.append((trial_id, chosen, key, stored_program))
+        unknown = needed.difference(self._atoms)
+        failed: set[int] = set()
+        if unknown:
+            bodies = read_atoms(self._session_factory, unknown)
+            failed.update(unknown.difference(bodies))
+            for atom_id, body in bodies.items():
+                try:
+                    self._add_atom(atom_id, body)
+                except CriteriaError:
+                    failed.add(atom_id)  # no longer loads: its trials take the fallback
+        for trial_id, chosen, key, stored_program in decoded:
+            if key in catalog.decoded:
+                catalog.programs[trial_id] = catalog.decoded[key]
+                continue
+            if failed and not failed.isdisjoint(stored_program.atoms):
+                fallback.append(trial_id)
+                continue
+            origin = "reviewed" if chosen.source == "curated" else "automatic"
+            program = self._program(
+                catalog,
+                catalog.by_id[trial_id],
+                stored_program.atoms,
+                stored_program.shape,
+                origin,
+                stored_program.source,
+                chosen.verified,
+            )
+            catalog.programs[trial_id] = catalog.decoded[key] = program
+        if everything:
+            return
+        for trial_id in fallback:
+            try:
+                choice = self._choose(trial_id)
+                compiled = self._library.program(choice)
+                atoms = tuple(self._memory_atom(body) for body in compiled.atoms)
+            except (CriteriaError, CriteriaSourceError) as error:
+                catalog.programs[trial_id] = str(error)
+                continue
+            catalog.programs[trial_id] = self._program(
+                catalog,
+                catalog.by_id[trial_id],
+                atoms,
+                compiled.shape,
+                choice.origin,
+                compiled.source,
+                choice.verified,
+            )
 
-    def _registry_excludes(self, row: ScreeningRow, facts: Facts) -> bool:
+    def _choose(self, trial_id: str) -> CriteriaChoice:
+        """The library's choice of criteria for one trial (reads its stored sets' JSON)."""
+        stored_sets = load_criteria_sets(self._session_factory, [trial_id]).get(trial_id, ())
+        text = None
+        if not stored_sets and not self._library.has_bundled(trial_id):
+            text = load_eligibility_texts(self._session_factory, [trial_id]).get(trial_id)
+        stored = {
+            record.source.value: (
+                record.criteria_json,
+                record.verified,
+                record.updated_at.isoformat(),
+            )
+            for record in stored_sets
+        }
+        return self._library.choose(trial_id, text, stored)
+
+    def _full_evaluation(self, catalog: _Catalog, facts: Facts, trial_id: str) -> TrialEvaluation:
+        """The trial's evaluation with evidence, as engine.evaluate_trial gives it."""
+        row = catalog.by_id[trial_id]
+        choice = self._choose(trial_id)
+        registry = _shared_registry_criteria(row.minimum_age, row.maximum_age, row.sex)
+        criteria = choice.criteria
+        if registry is not None:
+            criteria = replace(criteria, criteria=registry.criteria + criteria.criteria)
+        return evaluate_trial(criteria, facts)
+
+    def _registry_excludes(self, row: ScreeningColumns, facts: Facts) -> bool:
         """Whether the registry's age limits or sex certainly rule the patient out."""
         criteria = _shared_registry_criteria(row.minimum_age, row.maximum_age, row.sex)
         if criteria is None:
@@ -601,6 +976,31 @@ class Matcher:
             evaluate_criterion(criterion, facts).status is CriterionStatus.VIOLATED
             for criterion in criteria.criteria
         )
+
+    @staticmethod
+    def _groups(
+        catalog: _Catalog,
+    ) -> dict[
+        tuple[frozenset[str], tuple[str | None, str | None, str | None], bool],
+        list[ScreeningColumns],
+    ]:
+        """Trials alike in topic, registry limits and closedness: the prefilter decides each
+        group once."""
+        if catalog.groups is None:
+            catalog.groups = {}
+            closed: dict[str | None, bool] = {}
+            for row in catalog.rows:
+                status = row.overall_status
+                is_closed = closed.get(status)
+                if is_closed is None:
+                    is_closed = closed[status] = _status_closed(status)
+                key = (
+                    catalog.topics[row.trial_id],
+                    (row.minimum_age, row.maximum_age, row.sex),
+                    is_closed,
+                )
+                catalog.groups.setdefault(key, []).append(row)
+        return catalog.groups
 
     def _candidates(
         self,
@@ -626,30 +1026,31 @@ class Matcher:
         )
         if catalog.prefilter is not None and catalog.prefilter[0] == key:
             return catalog.prefilter[1]
-        candidates: list[str] = []
+        groups = self._groups(catalog)
+        chosen: list[list[ScreeningColumns]] = []
         hidden_closed = other_conditions = excluded_age_sex = 0
         registry_memo: dict[tuple[str | None, str | None, str | None], bool] = {}
         topic_memo: dict[frozenset[str], bool] = {}
-        for row in catalog.rows:
+        for (topics, limits, closed), rows in groups.items():
             if not all_conditions:
-                topics = catalog.topics[row.trial_id]
                 candidate = topic_memo.get(topics)
                 if candidate is None:
                     candidate = topic_memo[topics] = is_topic_candidate(topics, conditions)
                 if not candidate:
-                    other_conditions += 1
+                    other_conditions += len(rows)
                     continue
-                limits = (row.minimum_age, row.maximum_age, row.sex)
                 excluded = registry_memo.get(limits)
                 if excluded is None:
-                    excluded = registry_memo[limits] = self._registry_excludes(row, facts)
+                    excluded = registry_memo[limits] = self._registry_excludes(rows[0], facts)
                 if excluded:
-                    excluded_age_sex += 1
+                    excluded_age_sex += len(rows)
                     continue
-            if not include_closed and _status_closed(row.overall_status):
-                hidden_closed += 1
+            if not include_closed and closed:
+                hidden_closed += len(rows)
                 continue
-            candidates.append(row.trial_id)
+            chosen.append(rows)
+        # In catalogue (trial id) order, as the trials are read.
+        candidates = sorted(row.trial_id for rows in chosen for row in rows)
         found = (tuple(candidates), hidden_closed, other_conditions, excluded_age_sex)
         catalog.prefilter = (key, found)
         return found
@@ -671,6 +1072,16 @@ class Matcher:
         of the patient's conditions, and trials whose registry age limits or sex rule the
         patient out, are counted, not listed, unless ``all_conditions``.
         """
+        with _cyclic_gc_paused():
+            return self._match(profile, screening_date, include_closed, all_conditions)
+
+    def _match(
+        self,
+        profile: PatientProfile,
+        screening_date: dt.date,
+        include_closed: bool,
+        all_conditions: bool,
+    ) -> MatchReport:
         catalog = self._load()
         settings = engine_settings(self.settings)
         facts = build_facts(profile, screening_date, settings)
@@ -678,48 +1089,49 @@ class Matcher:
             catalog, profile, facts, include_closed, all_conditions
         )
         self._prepare(catalog, candidates)
-        evaluations = self._evaluate(catalog, candidates, settings, facts)
+        outcomes = self._outcomes(catalog, candidates, settings, facts)
+        ranking = self._ranking(catalog, candidates, settings.clinic_location is not None)
 
-        evaluated: list[tuple[RankingSummary, TrialEvaluation]] = []
+        evaluated: list[tuple[RankingSummary, TrialOutcome]] = []
         problems: list[TrialProblem] = []
         for trial_id in candidates:
-            choice = catalog.choices[trial_id]
-            if isinstance(choice, str):
-                summary = catalog.summaries.get(trial_id)
-                title = summary.title if summary is not None else None
-                problems.append(TrialProblem(trial_id, title, choice))
+            program = catalog.programs[trial_id]
+            if isinstance(program, str):
+                problems.append(TrialProblem(trial_id, catalog.titles.get(trial_id), program))
                 continue
-            ranking = catalog.ranking.get(trial_id)
-            if ranking is None:
-                ranking = catalog.ranking[trial_id] = _ranking_summary(catalog.summaries[trial_id])
-            evaluated.append((ranking, evaluations[trial_id]))
+            evaluated.append((ranking[trial_id], outcomes[trial_id]))
         ranked = rank_trials(evaluated, settings.clinic_location, include_closed)
-        details = TrialDetails(
-            self._session_factory, [item.summary.trial_id for item in ranked], catalog.details
-        )
+        order = [item.summary.trial_id for item in ranked]
+        details = TrialDetails(self._session_factory, order, catalog.details)
         details.prefetch(PREFETCHED_DETAILS)
+        for trial_id in order[:PREFETCHED_DETAILS]:
+            catalog.summaries.setdefault(trial_id, catalog.details[trial_id].summary)
+        summaries = TrialSummaries(self._session_factory, order, catalog.summaries)
+        evaluate = functools.partial(self._full_evaluation, catalog, facts)
+        nearest_sites = self._nearest_sites(catalog, ranked)
+        titles = catalog.titles
         matches: list[TrialMatch] = []
         for item in ranked:
             trial_id = item.summary.trial_id
-            summary = catalog.summaries[trial_id]
-            choice = catalog.choices[trial_id]
-            assert not isinstance(choice, str)
+            program = catalog.programs[trial_id]
+            assert not isinstance(program, str)
             nearest = None
             if item.nearest_site is not None:
-                nearest = summary.sites[int(item.nearest_site.name.split("-")[1])]
+                nearest = nearest_sites[item.nearest_site.name]
             matches.append(
-                TrialMatch(
-                    None,
+                TrialMatch.lazy(
+                    trial_id,
+                    titles.get(trial_id),
+                    item.summary.status,
                     item.evaluation,
+                    evaluate,
+                    summaries,
+                    details,
                     nearest,
                     item.distance_km,
-                    choice.source,
-                    choice.origin,
-                    choice.verified,
+                    (program.source, program.origin, program.verified),
                     item.status_class != "unknown",
                     item.status_note,
-                    summary=summary,
-                    details=details,
                 )
             )
         return MatchReport(
@@ -727,39 +1139,102 @@ class Matcher:
             profile=profile,
             trials=tuple(matches),
             hidden_closed=hidden_closed,
-            ask_next=ask_next([match.evaluation for match in matches]),
+            ask_next=ask_next([item.evaluation for item in ranked]),
             problems=tuple(problems),
             notes=facts.notes,
             other_conditions=other_conditions,
             excluded_age_sex=excluded_age_sex,
         )
 
-    def _evaluate(
+    def _ranking(
+        self, catalog: _Catalog, candidates: Sequence[str], with_sites: bool
+    ) -> dict[str, RankingSummary]:
+        """What ranking reads of each candidate (sites only when a clinic location is set)."""
+        known = catalog.ranking.setdefault(with_sites, {})
+        missing = [trial_id for trial_id in candidates if trial_id not in known]
+        if not missing:
+            return known
+        sites = read_sites(self._session_factory, missing) if with_sites else {}
+        for trial_id in missing:
+            row = catalog.by_id[trial_id]
+            known[trial_id] = RankingSummary(
+                trial_id=trial_id,
+                status=row.overall_status,
+                last_update=_registry_date(row.last_update or row.record_version),
+                sites=tuple(
+                    # Keyed by site id: the nearest one is read with its contacts for display.
+                    Site(_site_key(site_id), status, latitude, longitude)
+                    for site_id, status, latitude, longitude in sites.get(trial_id, ())
+                ),
+            )
+        return known
+
+    def _nearest_sites(
+        self, catalog: _Catalog, ranked: Sequence[RankedTrial[TrialOutcome]]
+    ) -> dict[str, SiteView]:
+        """The nearest sites of the ranked trials with their contacts, by ranking site key."""
+        wanted = {item.nearest_site.name for item in ranked if item.nearest_site is not None}
+        missing = [key for key in wanted if key not in catalog.sites]
+        if missing:
+            views = load_site_views(self._session_factory, [_site_id(key) for key in missing])
+            catalog.sites.update((_site_key(site_id), view) for site_id, view in views.items())
+        return catalog.sites
+
+    def _atom_outcome(self, atom_id: int, facts: Facts) -> AtomOutcome:
+        outcome = self._atom_outcomes.get(atom_id)
+        if outcome is None:
+            outcome = self._atom_outcomes[atom_id] = evaluate_atom(self._atoms[atom_id], facts)
+        return outcome
+
+    def _outcomes(
         self, catalog: _Catalog, candidates: Sequence[str], settings: Settings, facts: Facts
-    ) -> dict[str, TrialEvaluation]:
-        """Each candidate's evaluation, reusing the last match's where the edit allows."""
+    ) -> dict[str, TrialOutcome]:
+        """Each candidate's outcome, recombining only trials holding an atom the edit changed."""
         previous = self._previous
         changed: frozenset[str] | None = None
-        if (
-            previous is not None
-            and previous.catalog_stamp == catalog.stamp
-            and previous.settings == settings
-        ):
-            changed = changed_tokens(previous.facts, facts)
-        evaluations: dict[str, TrialEvaluation] = {}
+        atom_facts = self._atom_facts
+        if atom_facts is not None and previous is not None and previous.settings == settings:
+            changed = changed_tokens(atom_facts, facts)
+        changed_atoms: set[int] = set()
+        if changed is None:
+            self._atom_outcomes = {}
+        else:
+            for token in changed:
+                for atom_id in self._token_atoms.get(token, ()):
+                    before = self._atom_outcomes.get(atom_id)
+                    if before is None:
+                        continue
+                    after = evaluate_atom(self._atoms[atom_id], facts)
+                    self._atom_outcomes[atom_id] = after
+                    if after != before:
+                        changed_atoms.add(atom_id)
+        self._atom_facts = facts
+        reusable: dict[str, TrialOutcome] = {}
+        if changed is not None and previous is not None and previous.catalog_stamp == catalog.stamp:
+            reusable = previous.outcomes
+        combined: dict[int, TrialOutcome] = {}
+        outcomes: dict[str, TrialOutcome] = {}
         for trial_id in candidates:
-            choice = catalog.choices[trial_id]
-            if isinstance(choice, str):
+            program = catalog.programs[trial_id]
+            if isinstance(program, str):
                 continue
-            earlier = previous.evaluations.get(trial_id) if previous is not None else None
-            if changed is not None and earlier is not None:
-                evaluations[trial_id] = reevaluate_trial(
-                    choice.criteria, catalog.reads[trial_id], earlier, facts, changed
+            earlier = reusable.get(trial_id)
+            if earlier is not None and changed_atoms.isdisjoint(program.atoms):
+                outcomes[trial_id] = earlier
+                continue
+            # Identical programs (copies of a record, shared registry limits) combine once.
+            outcome = combined.get(id(program))
+            if outcome is None:
+                outcome = combined[id(program)] = combine_outcomes(
+                    trial_id,
+                    [self._atom_outcome(atom_id, facts) for atom_id in program.atoms],
+                    program.shape,
                 )
-            else:
-                evaluations[trial_id] = evaluate_trial(choice.criteria, facts)
-        self._previous = _Previous(catalog.stamp, settings, facts, evaluations)
-        return evaluations
+            outcomes[trial_id] = (
+                outcome if outcome.trial_id == trial_id else replace(outcome, trial_id=trial_id)
+            )
+        self._previous = _Previous(catalog.stamp, settings, facts, outcomes)
+        return outcomes
 
 
 def match_patient(
@@ -784,4 +1259,4 @@ def match_patient(
 def trials_not_ruled_out(report: MatchReport) -> Sequence[TrialMatch]:
     from engine.outcomes import Verdict
 
-    return [item for item in report.trials if item.evaluation.verdict is not Verdict.NOT_ELIGIBLE]
+    return [item for item in report.trials if item.outcome.verdict is not Verdict.NOT_ELIGIBLE]

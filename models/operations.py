@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import defer, load_only, selectinload
 
 from models.backup import backup_if_sqlite, check_database_file, sqlite_file_of
+from models.compiled_store import compiled_text
 from models.criteria_set import CriteriaSet, CriteriaSource, find_criteria_sets, save_criteria_set
 from models.database import (
     BUSY_MESSAGE,
@@ -593,6 +594,22 @@ def load_trial_details(
     return found
 
 
+def load_site_views(
+    session_factory: SessionFactory, site_ids: Sequence[int]
+) -> dict[int, SiteView]:
+    """The given sites with their contacts, by site id (as in ``TrialSummary.sites``)."""
+    found: dict[int, SiteView] = {}
+    wanted = list(site_ids)
+    with session_factory() as session:
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            sites = session.scalars(
+                sa.select(Site).where(Site.id.in_(chunk)).options(selectinload(Site.contacts))
+            ).all()
+            found.update((site.id, _site_view(site)) for site in sites)
+    return found
+
+
 def load_criteria_sets(
     session_factory: SessionFactory, trial_ids: Sequence[str]
 ) -> dict[str, tuple[CriteriaSetRecord, ...]]:
@@ -682,6 +699,8 @@ def store_criteria_set(
             verified=verified,
             reviewed_at=reviewed_at,
             now=now or utc_now(),
+            # Compiled with the set, so a match never reads or loads its JSON.
+            compiled=compiled_text(session, criteria_json),
         )
         return _criteria_record(row)
 

@@ -1,7 +1,7 @@
 """Every ORM table in one import, for Alembic and for code that needs the whole metadata."""
 
 from models.base import Base
-from models.criteria_set import CriteriaSet
+from models.criteria_set import CriteriaAtom, CriteriaProgram, CriteriaSet
 from models.referral import Referral
 from models.trial import (
     ArmGroup,
@@ -21,6 +21,8 @@ __all__ = [
     "Base",
     "CentralContact",
     "Collaborator",
+    "CriteriaAtom",
+    "CriteriaProgram",
     "CriteriaSet",
     "Intervention",
     "OverallOfficial",

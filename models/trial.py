@@ -35,6 +35,20 @@ class Trial(Base):
     """One registered study: its identity, status, design, eligibility and where it came from."""
 
     __tablename__ = "trials"
+    __table_args__ = (
+        # Covers what the matcher reads of every trial, so it never pages through the long
+        # texts stored in the same rows (docs/performance.md).
+        sa.Index(
+            "ix_trials_screening",
+            "trial_id",
+            "overall_status",
+            "minimum_age",
+            "maximum_age",
+            "sex",
+            "last_update",
+            "record_version",
+        ),
+    )
 
     trial_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     nct_id: Mapped[str | None] = mapped_column(sa.String(20), unique=True)

@@ -53,16 +53,16 @@ class LetterDialog(QDialog):
         self.trial_list = QListWidget()
         self.trial_list.setAccessibleName("Trials in the letter")
         for match in report.trials:
-            trial_id = match.summary.trial_id
-            title = match.summary.title or "(no title)"
-            item = QListWidgetItem(f"{trial_id} — {verdict_text(match.evaluation)}\n{title}")
+            trial_id = match.trial_id
+            title = match.title or "(no title)"
+            item = QListWidgetItem(f"{trial_id} — {verdict_text(match.outcome)}\n{title}")
             item.setData(TRIAL_ID_ROLE, trial_id)
             item.setFlags(
                 Qt.ItemFlag.ItemIsEnabled
                 | Qt.ItemFlag.ItemIsUserCheckable
                 | Qt.ItemFlag.ItemIsSelectable
             )
-            ruled_out = match.evaluation.verdict is Verdict.NOT_ELIGIBLE
+            ruled_out = match.outcome.verdict is Verdict.NOT_ELIGIBLE
             item.setCheckState(Qt.CheckState.Unchecked if ruled_out else Qt.CheckState.Checked)
             self.trial_list.addItem(item)
 

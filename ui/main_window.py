@@ -106,6 +106,14 @@ class MatchService:
         )
         return report
 
+    def preload(self) -> None:
+        """Build the Matcher and let it read its catalogue before the first match asks."""
+        if self._matcher is None:
+            self._matcher = self._matcher_factory(self._session_factory, self._settings)
+        preload = getattr(self._matcher, "preload", None)
+        if callable(preload):
+            preload()
+
 
 def _warm_up_letter_renderer() -> None:
     # Only a head start: a failure here (a missing font file) recurs, and is reported, when
@@ -230,6 +238,7 @@ class MainWindow(QMainWindow):
         self.resize(1366, 768)
         self._restore_layout()
         self.refresh_trial_count()
+        self._preload_matcher()
         if self.profile_panel.current_profile() is not None:
             self.schedule_match()
 
@@ -296,6 +305,11 @@ class MainWindow(QMainWindow):
         if self._session_screening_date is not None:
             return self._session_screening_date
         return self._today()
+
+    def _preload_matcher(self) -> None:
+        """Read the matcher's catalogue on the database thread while the physician types."""
+        # A failure is left to the first match, which builds the Matcher again and shows it.
+        self.runner.start(self._service.preload, lambda _result: None, lambda _error: None)
 
     def schedule_match(self) -> None:
         """Match again ~300 ms after the last change (typing restarts the wait)."""
@@ -374,6 +388,7 @@ class MainWindow(QMainWindow):
     def reset_matcher(self) -> None:
         """Start from a fresh Matcher (settings changed) and match again."""
         self._service = MatchService(self._session_factory, self.settings, self._matcher_factory)
+        self._preload_matcher()
         self.schedule_match()
 
     def apply_settings(self, settings: ClinicSettings) -> None:

@@ -13,7 +13,9 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 EXPECTED_ROWS = (
     "Start-up to window shown",
-    "First match, rules stored",
+    "First match, rules stored, new Matcher",
+    "Matcher.preload: catalogue read",
+    "First match, rules stored, catalogue preloaded",
     "Re-match after one lab edit",
     "Bare SQL read of candidate trials",
     "Import 40 records",

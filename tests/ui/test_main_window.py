@@ -187,3 +187,27 @@ def test_workers_report_on_the_ui_thread(qtbot: QtBot, db_pool: Any) -> None:
     runner.start(lambda: 42, lambda value: threads.append((value, QThread.currentThread())))
     qtbot.waitUntil(lambda: bool(threads) and runner.active_count == 0)
     assert threads == [(42, QApplication.instance().thread())]
+
+
+def test_the_matcher_reads_its_catalogue_when_the_window_opens(
+    qtbot: QtBot, make_window: MakeWindow, golden_profile: Callable[[str], PatientProfile]
+) -> None:
+    from models.matching import Matcher
+
+    events: list[str] = []
+
+    class RecordingMatcher(Matcher):
+        def preload(self) -> None:
+            events.append("preload")
+            super().preload()
+
+        def match(self, *args: Any, **kwargs: Any) -> Any:
+            events.append("match")
+            return super().match(*args, **kwargs)
+
+    window = make_window(matcher_factory=RecordingMatcher)
+    qtbot.waitUntil(lambda: events == ["preload"], timeout=15000)
+    show_profile(qtbot, window, golden_profile("adult_refractory_sle"))
+    # One Matcher, preloaded once, then matched: the first match reads no catalogue again.
+    assert events[:2] == ["preload", "match"]
+    assert window.results_panel.model.rowCount() > 0

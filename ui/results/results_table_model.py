@@ -61,17 +61,19 @@ class ResultRow:
 
     @classmethod
     def from_match(cls, match: TrialMatch) -> ResultRow:
-        summary = match.summary
-        counts = match.evaluation.counts
+        # The outcome, id, title and status are in memory; the summary and the full
+        # evaluation are read only for the trial the physician opens.
+        outcome = match.outcome
+        counts = outcome.counts
         if match.nearest_site is None:
             nearest = "no recruiting site listed"
         else:
             nearest = site_place(match.nearest_site)
         return cls(
-            trial_id=summary.trial_id,
-            title=summary.title or UNTITLED,
-            verdict=match.evaluation.verdict,
-            near_miss=match.evaluation.near_miss,
+            trial_id=match.trial_id,
+            title=match.title or UNTITLED,
+            verdict=outcome.verdict,
+            near_miss=outcome.near_miss,
             satisfied=counts.satisfied,
             unknown=counts.unknown,
             violated=counts.violated,
@@ -80,7 +82,7 @@ class ResultRow:
             criteria_verified=match.criteria_verified,
             nearest_site=nearest,
             distance=format_distance(match.distance_km),
-            status=status_label(summary.overall_status) if match.status_known else STATUS_NOT_GIVEN,
+            status=status_label(match.overall_status) if match.status_known else STATUS_NOT_GIVEN,
             status_known=match.status_known,
         )
 

@@ -1,0 +1,305 @@
+"""Stored compiled criteria: each set's program of shared rule atoms, written with the set.
+
+A stored set's ``compiled`` text is ``c1|<source>|<atom ids, comma-separated>|<shape JSON or
+empty>``; the atoms' canonical JSON lives once in ``criteria_atoms``. The matcher reads these
+two narrow columns instead of every set's criteria JSON (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.compiled import CompiledSet, Shape, compile_criteria_data
+from engine.errors import CriteriaError
+from models.criteria_set import CriteriaAtom, CriteriaProgram, CriteriaSet
+from models.database import SessionFactory
+from models.trial import Site, Trial, TrialCondition, TrialKeyword
+
+# Bump when the compiled text or the atom body changes meaning: older texts are then ignored
+# (and compiled again from the criteria JSON) rather than misread.
+COMPILED_FORMAT = "c1"
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StoredProgram:
+    """A stored set's program: its source and atom ids (database ids), and its shape."""
+
+    source: str
+    atoms: tuple[int, ...]
+    shape: Shape | None
+
+
+def encode_program(source: str, atom_ids: Sequence[int], shape: Shape | None) -> str:
+    shape_text = "" if shape is None else json.dumps(shape.to_data(), separators=(",", ":"))
+    return f"{COMPILED_FORMAT}|{source}|{','.join(map(str, atom_ids))}|{shape_text}"
+
+
+def decode_program(text: str | None) -> StoredProgram | None:
+    """The program in ``text``; None when there is none or it is in an older format."""
+    if not text:
+        return None
+    parts = text.split("|", 3)
+    if len(parts) != 4 or parts[0] != COMPILED_FORMAT:
+        return None
+    _, source, ids, shape_text = parts
+    atoms = tuple(map(int, ids.split(","))) if ids else ()
+    shape = Shape.from_data(json.loads(shape_text)) if shape_text else None
+    return StoredProgram(source, atoms, shape)
+
+
+def digest(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def atom_ids(
+    session: Session, bodies: Sequence[str], known: dict[str, int] | None = None
+) -> list[int]:
+    """The database id of each atom body, inserting the ones not stored yet.
+
+    ``known`` (digest → id) spares the lookups when many sets are compiled in one run.
+    """
+    known = {} if known is None else known
+    digests = [digest(body) for body in bodies]
+    wanted = sorted({d for d in digests if d not in known})
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        known.update(
+            session.execute(
+                sa.select(CriteriaAtom.digest, CriteriaAtom.id).where(
+                    CriteriaAtom.digest.in_(chunk)
+                )
+            ).all()
+        )
+    new = {d: body for d, body in zip(digests, bodies, strict=True) if d not in known}
+    if new:
+        session.execute(
+            sa.insert(CriteriaAtom), [{"digest": d, "body": body} for d, body in new.items()]
+        )
+        known.update(
+            session.execute(
+                sa.select(CriteriaAtom.digest, CriteriaAtom.id).where(
+                    CriteriaAtom.digest.in_(list(new))
+                )
+            ).all()
+        )
+    return [known[d] for d in digests]
+
+
+def compile_set_json(criteria_json: str) -> CompiledSet | None:
+    """The set compiled, or None when it is not JSON or does not load (the matcher then
+    reports the problem from the JSON itself, as before)."""
+    try:
+        return compile_criteria_data(json.loads(criteria_json))
+    except (json.JSONDecodeError, CriteriaError):
+        return None
+
+
+def compiled_text(
+    session: Session, criteria_json: str, known: dict[str, int] | None = None
+) -> str | None:
+    """The ``compiled`` column for a set about to be stored in ``session``'s transaction."""
+    compiled = compile_set_json(criteria_json)
+    if compiled is None:
+        return None
+    ids = atom_ids(session, compiled.atoms, known)
+    return encode_program(compiled.source, ids, compiled.shape)
+
+
+def compile_stored_sets(session_factory: SessionFactory, batch: int = 500) -> int:
+    """Compile every stored set that has no current program (stored before migration 0003,
+    or before COMPILED_FORMAT changed); returns how many were compiled.
+
+    ``updated_at`` is left as it is: the sets did not change, so matchers keep what they hold.
+    """
+    done = 0
+    known: dict[str, int] = {}
+    last_id = 0
+    current = CriteriaProgram.program.startswith(f"{COMPILED_FORMAT}|")
+    while True:
+        with session_factory.begin() as session:
+            rows = session.execute(
+                sa.select(
+                    CriteriaSet.id,
+                    CriteriaSet.trial_id,
+                    CriteriaSet.source,
+                    CriteriaSet.verified,
+                    CriteriaSet.criteria_json,
+                )
+                .outerjoin(CriteriaProgram, CriteriaProgram.set_id == CriteriaSet.id)
+                .where(
+                    CriteriaSet.id > last_id,
+                    sa.or_(CriteriaProgram.set_id.is_(None), sa.not_(current)),
+                )
+                .order_by(CriteriaSet.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return done
+            last_id = rows[-1][0]
+            session.execute(
+                sa.delete(CriteriaProgram).where(CriteriaProgram.set_id.in_([r[0] for r in rows]))
+            )
+            programs = []
+            for set_id, trial_id, source, verified, criteria_json in rows:
+                text = compiled_text(session, criteria_json, known)
+                if text is not None:
+                    programs.append(
+                        {
+                            "set_id": set_id,
+                            "trial_id": trial_id,
+                            "source": source,
+                            "verified": verified,
+                            "program": text,
+                        }
+                    )
+            if programs:
+                session.execute(sa.insert(CriteriaProgram), programs)
+                done += len(programs)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSetRow:
+    """What the matcher reads of a stored set: its source and program, never its JSON
+    (``program`` None: the set has no current program and is read the slow way)."""
+
+    trial_id: str
+    source: str
+    verified: bool
+    program: str | None
+
+
+def read_stored_sets(
+    session_factory: SessionFactory, trial_ids: Sequence[str] | None
+) -> list[StoredSetRow]:
+    """The given trials' (None: every trial's) stored sets with their programs (through
+    indexes only)."""
+    query = sa.select(
+        CriteriaSet.trial_id,
+        CriteriaSet.source,
+        CriteriaProgram.verified,
+        CriteriaProgram.program,
+    ).outerjoin(CriteriaProgram, CriteriaProgram.set_id == CriteriaSet.id)
+    found: list[StoredSetRow] = []
+    # Core rows through the session's connection: the ORM's row processing is the cost here.
+    with session_factory() as session:
+        connection = session.connection()
+        if trial_ids is None:
+            queries = [query]
+        else:
+            queries = [
+                query.where(CriteriaSet.trial_id.in_(trial_ids[start : start + _IN_CHUNK]))
+                for start in range(0, len(trial_ids), _IN_CHUNK)
+            ]
+        for chunk_query in queries:
+            found.extend(
+                StoredSetRow(trial_id, source, bool(verified), program)
+                for trial_id, source, verified, program in connection.execute(chunk_query).all()
+            )
+    return found
+
+
+def read_atoms(session_factory: SessionFactory, ids: Iterable[int]) -> dict[int, str]:
+    """The bodies of the given atoms, by id."""
+    wanted = sorted(set(ids))
+    found: dict[int, str] = {}
+    with session_factory() as session:
+        connection = session.connection()
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            found.update(
+                connection.execute(
+                    sa.select(CriteriaAtom.id, CriteriaAtom.body).where(CriteriaAtom.id.in_(chunk))
+                ).all()
+            )
+    return found
+
+
+SiteColumns = tuple[int, str | None, float | None, float | None]
+
+
+def read_sites(
+    session_factory: SessionFactory, trial_ids: Sequence[str]
+) -> dict[str, list[SiteColumns]]:
+    """Each given trial's sites as (site id, status, latitude, longitude), in the record's
+    order (the order of ``TrialSummary.sites``)."""
+    sites: dict[str, list[SiteColumns]] = {}
+    with session_factory() as session:
+        connection = session.connection()
+        for start in range(0, len(trial_ids), _IN_CHUNK):
+            chunk = trial_ids[start : start + _IN_CHUNK]
+            for trial_id, site_id, status, latitude, longitude in connection.execute(
+                sa.select(Site.trial_id, Site.id, Site.status, Site.latitude, Site.longitude)
+                .where(Site.trial_id.in_(chunk))
+                .order_by(Site.trial_id, Site.position)
+            ).all():
+                sites.setdefault(trial_id, []).append((site_id, status, latitude, longitude))
+    return sites
+
+
+class ScreeningColumns(NamedTuple):
+    """A trial's columns the matcher reads for every trial (through ix_trials_screening)."""
+
+    trial_id: str
+    overall_status: str | None
+    minimum_age: str | None
+    maximum_age: str | None
+    sex: str | None
+    last_update: str | None
+    record_version: str | None
+
+
+# Joins a trial's condition names (or keywords) in one aggregated column; never in a name.
+NAME_SEPARATOR = "\x1f"
+
+
+def read_screening(
+    session_factory: SessionFactory,
+) -> tuple[list[ScreeningColumns], dict[str, str], dict[str, str], dict[str, str | None]]:
+    """Every trial's screening columns, its condition names and keywords (each joined by
+    NAME_SEPARATOR, by trial id) and its title (brief, else official)."""
+    with session_factory() as session:
+        connection = session.connection()
+        rows = [
+            ScreeningColumns(*row)
+            for row in connection.execute(
+                sa.select(
+                    Trial.trial_id,
+                    Trial.overall_status,
+                    Trial.minimum_age,
+                    Trial.maximum_age,
+                    Trial.sex,
+                    Trial.last_update,
+                    Trial.record_version,
+                ).order_by(Trial.trial_id)
+            ).all()
+        ]
+        joined: list[dict[str, str]] = []
+        for column, key in (
+            (TrialCondition.name, TrialCondition.trial_id),
+            (TrialKeyword.keyword, TrialKeyword.trial_id),
+        ):
+            joined.append(
+                {
+                    row[0]: row[1]
+                    for row in connection.execute(
+                        sa.select(key, sa.func.aggregate_strings(column, NAME_SEPARATOR)).group_by(
+                            key
+                        )
+                    ).all()
+                }
+            )
+        titles = {
+            trial_id: brief or official
+            for trial_id, brief, official in connection.execute(
+                sa.select(Trial.trial_id, Trial.brief_title, Trial.official_title)
+            ).all()
+        }
+    return rows, joined[0], joined[1], titles
