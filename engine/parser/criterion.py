@@ -200,7 +200,7 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
                 return _review(text)
             exceptions.append(alternative)
         elif _EXCEPTION.search(inner):
-            exceptions.append(_exception_rule(inner, kind))
+            exceptions.extend(_exceptions(inner, kind, main))
         else:
             extra = read_clause(inner, kind)
             if extra is None and kind != EXCLUSION:
@@ -237,6 +237,54 @@ _DUE_TO_CONDITION = re.compile(
     r"(?P<condition>[^()]+?)\s*$",
     re.IGNORECASE,
 )
+
+
+# "(LN is excluded)", "(lupus nephritis is exluded)": one condition exempt from the part. The
+# misspelling is the registry's own (NCT06941129) and cannot mean anything else.
+_CONDITION_EXEMPT = re.compile(
+    r"^\s*(?P<condition>[^();,]{1,60}?)\s+(?:is|are)\s+exc?luded\s*\.?\s*$", re.IGNORECASE
+)
+
+
+def _exceptions(inner: str, kind: str, main: Rule) -> list[Rule]:
+    """The exemptions of one bracket: a named condition's, and the rest as one review part.
+
+    "(calculated by Cockcroft/Gault formula, acute CrCl decrease due to the target disease is
+    excluded; LN is excluded)": each ";" piece is one exemption. A piece that exempts one
+    condition of the vocabulary is read with that diagnosis; in an inclusion the exemption is
+    an alternative to the part, `all(diagnosis, review)` (a patient without the condition is
+    not exempt); in an exclusion it is what must not hold for the part to exclude,
+    `any(not diagnosis, review)` (a patient without the condition is excluded, one with it is
+    for the team, as whether the exemption covers this case is theirs to say).
+    """
+    pieces = inner.split(";") if "(" not in inner else [inner]
+    exempt: list[Rule] = []
+    rest: list[str] = []
+    for piece in pieces:
+        condition = _exempt_condition(piece)
+        if condition is None:
+            # "(calculated by CKD-EPI; LN is excluded)": the formula piece is a detail as alone.
+            if piece.strip() and not _only_detail(piece, main, kind):
+                rest.append(piece.strip())
+        elif kind == EXCLUSION:
+            exempt.append({"any": [{"not": condition}, _review(piece)]})
+        else:
+            exempt.append({"all": [condition, _review(piece)]})
+    if not exempt:
+        return [_exception_rule(inner, kind)]
+    return ([_exception_rule("; ".join(rest), kind)] if rest else []) + exempt
+
+
+def _exempt_condition(piece: str) -> Rule | None:
+    """The diagnosis leaf of "<condition> is excluded" when the condition is exactly one known."""
+    match = _CONDITION_EXEMPT.match(piece)
+    if match is None:
+        return None
+    text = match.group("condition")
+    named = find_conditions(text)
+    if len(named) != 1 or named[0][1] != 0 or named[0][2] != len(text):
+        return None
+    return {"fact": "diagnosis", "op": "has", "value": [named[0][0]], "text": text.strip()}
 
 
 def _exception_rule(inner: str, kind: str) -> Rule:

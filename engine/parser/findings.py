@@ -41,6 +41,7 @@ def find_findings(text: str, kind: str) -> list[Found]:
         _sjogren_thrombocytopenia,
         _nephritis_classes,
         _active_disease_by_score,
+        _involvement_by_score,
     ):
         for item in finder(text, kind):
             if any(f.start < item.end and item.start < f.end for f in found):
@@ -489,3 +490,22 @@ _ACTIVE_BY_SCORE = re.compile(
 
 def _active_disease_by_score(text: str, _kind: str) -> list[Found]:
     return [Found(m.start(), m.end(), {}, "none") for m in _ACTIVE_BY_SCORE.finditer(text)]
+
+
+# "Muscle involvement with MMT-8 < 142", "skin involvement defined as mRSS >= 15": a score that
+# measures that organ says what the involvement is, so the words add nothing to read. Only the
+# organ's own measures: "renal involvement with UPCR > 0.5" stays review (proteinuria has other
+# causes than the disease).
+_INVOLVEMENT_BY_SCORE = re.compile(
+    r"(?<![\w-])(?:(?:muscle|muscular)\s+(?:involvement|weakness)\s*,?\s*"
+    r"(?:with|defined\s+(?:as|by)|as\s+defined\s+by)\s+(?:an?\s+)?"
+    r"(?=(?:Manual\s+Muscle\s+Testing|MMT-?8|Childhood\s+Myositis\s+Assessment|CMAS)(?![\w]))|"
+    r"(?:skin|cutaneous)\s+(?:involvement|thickening)\s*,?\s*"
+    r"(?:with|defined\s+(?:as|by)|as\s+defined\s+by)\s+(?:an?\s+)?"
+    r"(?=(?:mRSS|modified\s+Rodnan)(?![\w])))",
+    re.IGNORECASE,
+)
+
+
+def _involvement_by_score(text: str, _kind: str) -> list[Found]:
+    return [Found(m.start(), m.end(), {}, "none") for m in _INVOLVEMENT_BY_SCORE.finditer(text)]

@@ -102,7 +102,7 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
         "score.ecog",
     ),
     (r"Childhood\s+Myositis\s+Assessment\s+Scale|CMAS", "score.cmas"),
-    (r"MMT-?8", "score.mmt8"),
+    (r"Manual\s+Muscle\s+Testing[-\s]?8|MMT-?8", "score.mmt8"),
     (r"C-?HAQ|CHAQ", "score.chaq"),
     (
         r"(?:CD19\+?\s+)?B[-\s]cells?(?:\s+counts?)?|CD19\+?\s+B[-\s]cell\s+counts?",

@@ -1,0 +1,125 @@
+"""Clause readings: organ involvement defined by its own score, exempt conditions in brackets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.engine.parser.test_patterns import rule_of
+
+
+def leaf(fact: str, op: str, **extra: Any) -> dict[str, Any]:
+    return {"fact": fact, "op": op, **extra}
+
+
+def score(fact: str, op: str, value: float) -> dict[str, Any]:
+    return leaf(fact, op, value=value, unit="{score}")
+
+
+def has(*conditions: str) -> dict[str, Any]:
+    return {"fact": "diagnosis", "op": "has", "value": list(conditions)}
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        (
+            "Manual Muscle Testing-8 (MMT-8) score less than 142.",
+            score("score.mmt8", "<", 142),
+        ),
+        ("Manual Muscle Testing 8 score ≤ 136.", score("score.mmt8", "<=", 136)),
+        ("MMT8 score < 150.", score("score.mmt8", "<", 150)),
+        (
+            "Muscle involvement with Manual Muscle Testing-8 (MMT-8) score less than 142.",
+            score("score.mmt8", "<", 142),
+        ),
+        ("Muscle weakness defined as CMAS < 48.", score("score.cmas", "<", 48)),
+        (
+            "Skin involvement with a modified Rodnan skin score ≥ 15.",
+            score("score.mrss", ">=", 15),
+        ),
+        ("Skin thickening defined as mRSS ≥ 10.", score("score.mrss", ">=", 10)),
+    ],
+)
+def test_involvement_defined_by_the_organs_own_score(item: str, expected: Any) -> None:
+    assert rule_of(item) == expected
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # Proteinuria or a raised CK have other causes than the disease: the involvement is
+        # not what the value alone says.
+        "Renal involvement with UPCR > 0.5 g/g.",
+        "Muscle involvement with CK > 2 × ULN.",
+        # A score of another organ does not define this one.
+        "Skin involvement with MMT-8 < 142.",
+        "Muscle involvement with mRSS ≥ 15.",
+        "Muscle involvement with dysphagia.",
+        "Muscle involvement.",
+    ],
+)
+def test_other_involvements_stay_review(item: str) -> None:
+    assert rule_of(item) is None
+
+
+def test_an_exempt_condition_in_an_exclusion_is_for_the_team() -> None:
+    # Without the condition the part excludes; with it, whether the exemption covers the case
+    # is the team's.
+    assert rule_of("Subjects with end-stage renal failure(LN is excluded);", "exclusion") == {
+        "all": [
+            leaf("history.esrd", "ever"),
+            {"any": [{"not": has("lupus_nephritis")}, {"review": "LN is excluded"}]},
+        ]
+    }
+
+
+def test_an_exempt_condition_in_an_inclusion_is_an_alternative_with_review() -> None:
+    assert rule_of("eGFR ≥ 30 mL/min/1.73 m² (lupus nephritis is excluded).") == {
+        "any": [
+            leaf("derived.egfr", ">=", value=30, unit="mL/min/{1.73_m2}"),
+            {"all": [has("lupus_nephritis"), {"review": "lupus nephritis is excluded"}]},
+        ]
+    }
+
+
+def test_each_semicolon_piece_of_a_bracket_is_one_exemption() -> None:
+    rule = rule_of(
+        "creatinine clearance rate (CrCl) ≥ 30ml/minute (calculated by Cockcroft/Gault "
+        "formula, acute CrCl decrease due to the target disease is excluded; LN is exluded);"
+    )
+    assert rule == {
+        "any": [
+            leaf("derived.crcl", ">=", value=30, unit="mL/min"),
+            {
+                "review": "calculated by Cockcroft/Gault formula, acute CrCl decrease due to "
+                "the target disease is excluded"
+            },
+            {"all": [has("lupus_nephritis"), {"review": "LN is exluded"}]},
+        ]
+    }
+
+
+def test_a_formula_piece_beside_an_exemption_is_a_detail() -> None:
+    assert rule_of("eGFR ≥ 30 mL/min/1.73 m² (calculated by CKD-EPI; LN is excluded).") == {
+        "any": [
+            leaf("derived.egfr", ">=", value=30, unit="mL/min/{1.73_m2}"),
+            {"all": [has("lupus_nephritis"), {"review": "LN is excluded"}]},
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("item", "kind"),
+    [
+        # Not one condition of the vocabulary, or more than a condition: no diagnosis is read.
+        ("Severe hepatic impairment (autoimmune hepatitis is excluded).", "exclusion"),
+        ("Hemoglobin ≥ 80 g/L (anaemia due to lupus is excluded).", "inclusion"),
+        ("Hemoglobin ≥ 80 g/L (patients with lupus are excluded).", "inclusion"),
+        ("End-stage renal disease (LN and SSc are excluded).", "exclusion"),
+    ],
+)
+def test_other_exemptions_name_no_diagnosis(item: str, kind: str) -> None:
+    rule = rule_of(item, kind)
+    assert "'diagnosis'" not in repr(rule)
