@@ -56,6 +56,11 @@ _SUB_BULLET = re.compile(r"\s*(?:[*•‣⁃∙◦▪·\-–]|o(?=\s))\s*")
 _TOP_LEVEL_OR = re.compile(r",?\s+(?:or|and/or)\s+(?!without\b)", re.IGNORECASE)
 # A capital after "/" ends a unit ("60 g/L. Blood transfusion ..."), not an abbreviation.
 _ABBREVIATION_END = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bNo|\bapprox|(?<!/)\b[A-Z])$")
+# "type III or IV with or without type V.NIH activity index (AI)>2", "> 2.Chronicity index": a
+# sentence end without its space, before a word of three or more letters; "U.S.A", "e.g.SLE",
+# "1.5" and "Dr.Smith" are not.
+_GLUED_SENTENCE = re.compile(r"[A-Za-z0-9]\.[A-Z][A-Za-z]{2,}(?![\w.])")
+_GLUED_ABBREVIATION = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bMr|\bMs|\bNo|\bapprox|\bSt)$")
 _NOTE = re.compile(r"\s*note\s*:", re.IGNORECASE)
 _ITEM_LABEL = re.compile(r"\s*(?:(?:\(\d{1,2}\)|\d{1,2}[.)]|[A-Za-z][.)])\s+|\d{1,2}[.)](?=[A-Z]))")
 # Inline sub-items: "1) Bone marrow ... A. Neutrophil ... B. Hemoglobin".
@@ -106,13 +111,22 @@ def _clauses(text: str, start: int) -> list[_Clause]:
             depth += 1
         elif char in ")）]":
             depth = max(0, depth - 1)
-        elif (depth == 0 and char in ";；\n。") or (
-            depth == 0
-            and char == "."
-            and index + 2 < len(text)
-            and text[index + 1] == " "
-            and (text[index + 2].isupper() or text[index + 2].isdigit())
-            and not _ABBREVIATION_END.search(text, max(0, index - 6), index)
+        elif (
+            (depth == 0 and char in ";；\n。")
+            or (
+                depth == 0
+                and char == "."
+                and index + 2 < len(text)
+                and text[index + 1] == " "
+                and (text[index + 2].isupper() or text[index + 2].isdigit())
+                and not _ABBREVIATION_END.search(text, max(0, index - 6), index)
+            )
+            or (
+                depth == 0
+                and char == "."
+                and _GLUED_SENTENCE.match(text, index - 1)
+                and not _GLUED_ABBREVIATION.search(text, max(0, index - 6), index)
+            )
         ):
             cuts.append(index + 1)
     if depth == 0:
@@ -318,6 +332,11 @@ _DETAIL = re.compile(
 )
 
 
+_NEPHRITIS_SYSTEM = re.compile(
+    r"^\s*(?:(?:LN|lupus\s+nephritis)\s+)?(?:classification\s+(?:of\s+)?)?(?:the\s+)?"
+    r"(?:ISN/RPS|WHO)(?:\s+(?:in\s+)?(?:19|20)\d\d)?(?:\s+(?:revised\s+)?classification)?\s*$",
+    re.IGNORECASE,
+)
 _ANY_TIME = re.compile(
     r"^\s*(?:current\s+or\s+(?:historical|past|previous)|(?:historical|past|previous)\s+or\s+current)"
     r"(?:\s+(?:results?|tests?))?\s*$",
@@ -363,6 +382,9 @@ def _only_detail(inner: str, main: Rule, kind: str) -> bool:
     ):
         # "Positive ANCA-associated antibodies (MPO-ANCA or PR3-ANCA positive)", "active ILD
         # (HRCT showing ground-glass opacities)": the bracket says again what the part reads.
+        return True
+    if _NEPHRITIS_SYSTEM.match(inner) and "lupus_nephritis_class" in _fact_names(main):
+        # "(LN classification of ISN/RPS in 2018)": which classification the class is of.
         return True
     if main.get("fact") == "diagnosis" and re.match(r"\s*including\b", inner, re.IGNORECASE):
         named = [c for c, _, _ in find_conditions(inner)]
@@ -420,6 +442,7 @@ _EXAMPLES = re.compile(r"\s*(?:including|such\s+as|e\.g\.|for\s+example)\b", re.
 _GILBERT_HINT = re.compile(r"Gilbert", re.IGNORECASE)
 _COMMA = re.compile(r",\s+(?:and\s+)?")
 _AND = re.compile(r"\s+and\s+(?!/)", re.IGNORECASE)
+_COMMA_AND = re.compile(r",\s+and\s+(?!/)", re.IGNORECASE)
 _RESULT_FACTS = ("serology.", "antibody.", "infection.", "marker.")
 _WITH = re.compile(r"\s+with\s+(?!or\b)", re.IGNORECASE)
 
@@ -450,6 +473,14 @@ def _read_split(text: str, kind: str) -> Rule:
     narrowed = _read_before_qualifier(text, kind)
     if narrowed is not None:
         return narrowed
+    and_cuts = _top_level_cuts(text, _COMMA_AND) if kind != EXCLUSION else []
+    if and_cuts:
+        # "The diagnosis of LN was confirmed with renal biopsy ..., and the histological class
+        # was III or IV": ", and" joins two requirements of an inclusion more loosely than an
+        # "or" inside either half ("III or IV"), so each half is read on its own.
+        halves = [_read_split(piece, kind) for piece in _pieces(text, and_cuts)]
+        if any("review" not in half for half in halves):
+            return {"all": halves}
     or_cuts = _top_level_cuts(text, _TOP_LEVEL_OR)
     comma_cuts = _top_level_cuts(text, _COMMA)
     with_cuts = _top_level_cuts(text, _WITH)

@@ -110,7 +110,9 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     ),
     (r"NIH\s+activity\s+index(?:\s*\(AI\))?|activity\s+index\s*\(AI\)", "score.nih_activity_index"),
     (
-        r"NIH\s+chronicity\s+index(?:\s*\(CI\))?|chronicity\s+index\s*\(CI\)",
+        # "Chronicity index" names only the renal-biopsy (NIH) index; a bare "activity index"
+        # could be any disease activity index, so it needs "NIH" or "(AI)".
+        r"(?:NIH\s+)?chronicity\s+index(?:\s*\(CI\))?",
         "score.nih_chronicity_index",
     ),
     (r"active\s+joint\s+count|(?:number\s+of\s+)?active\s+joints", "score.active_joints"),

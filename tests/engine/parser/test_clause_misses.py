@@ -123,3 +123,109 @@ def test_a_formula_piece_beside_an_exemption_is_a_detail() -> None:
 def test_other_exemptions_name_no_diagnosis(item: str, kind: str) -> None:
     rule = rule_of(item, kind)
     assert "'diagnosis'" not in repr(rule)
+
+
+def lab(fact: str, op: str, value: float, unit: str) -> dict[str, Any]:
+    return leaf(fact, op, value=value, unit=unit)
+
+
+CLASSES = leaf("lupus_nephritis_class", "any_of", value=["III", "IV"])
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "Active nephritis type III or IV with or without type V.",
+        "The histological diagnosis was active nephritis class III or IV.",
+        "Histological diagnosis (LN classification of ISN/RPS in 2018) was active nephritis "
+        "type III or IV with or without type V.",
+        "Pathological class (ISN/RPS 2003 classification) showed nephritis class III or IV.",
+    ],
+)
+def test_the_biopsy_class_after_its_lead_words(item: str) -> None:
+    assert rule_of(item) == CLASSES
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # A class without nephritis before it is another scale (NYHA).
+        "Histological diagnosis was class III or IV.",
+        "NYHA class III or IV heart failure.",
+        # A bracket that says more than the classification system is not a detail.
+        "Histological diagnosis (repeat biopsy required) was active nephritis class III or IV.",
+    ],
+)
+def test_other_classes_are_not_read_as_the_biopsy_class(item: str) -> None:
+    rule = rule_of(item)
+    assert rule is None or {"review": "repeat biopsy required"} in rule.get("all", [])
+
+
+def test_a_sentence_end_without_its_space() -> None:
+    assert rule_of("NIH activity index > 2.Chronicity index ≤ 3.") == {
+        "all": [
+            score("score.nih_activity_index", ">", 2),
+            score("score.nih_chronicity_index", "<=", 3),
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # An abbreviation or a decimal is not a sentence end.
+        "Treatment with e.g.MMF or azathioprine.",
+        "Activity index > 2.5 and more.",
+    ],
+)
+def test_glued_abbreviations_stay_whole(item: str) -> None:
+    assert rule_of(item) is None
+
+
+def test_a_comma_and_joins_two_requirements_around_an_or() -> None:
+    assert rule_of(
+        "The diagnosis of lupus nephritis was confirmed with renal biopsy within 6 months "
+        "before the study, and histological diagnosis (LN classification of isn/RPS in 2018) "
+        "was active nephritis type III or IV with or without type V."
+    ) == {
+        "all": [
+            {
+                "all": [
+                    has("lupus_nephritis"),
+                    {"review": "with renal biopsy within 6 months before the study"},
+                ]
+            },
+            CLASSES,
+        ]
+    }
+
+
+def test_a_comma_and_in_an_exclusion_is_not_split() -> None:
+    # "A, and B" in an exclusion: both together or either alone is not said.
+    assert rule_of("Active tuberculosis, and HIV infection or syphilis.", "exclusion") is None
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "UPCR ≥ 1.0 g/g or 24-hour urine protein ≥ 1.0 g, with or without active urinary sediment.",
+        "Urine protein to creatinine ratio (upcr)>1.0g/g, or 24-hour urine protein>1.0g, with or "
+        "without active urinary sediment with erythrocyte precipitation.",
+    ],
+)
+def test_with_or_without_at_the_end_asks_for_nothing(item: str) -> None:
+    rule = rule_of(item)
+    assert [child["fact"] for child in rule["any"]] == ["lab.upcr", "lab.urine_protein_24h"]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # The optional treatment carries a condition of its own.
+        "DAS28-CRP ≥ 3.2 with or without methotrexate at a stable dose.",
+        "DAS28-CRP ≥ 3.2 with or without methotrexate if tolerated.",
+        "DAS28-CRP ≥ 3.2 with or without methotrexate ≥ 15 mg/week.",
+    ],
+)
+def test_with_or_without_and_a_condition_stays_review(item: str) -> None:
+    assert rule_of(item) is None
