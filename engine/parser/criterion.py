@@ -33,6 +33,7 @@ from engine.parser.regimens import (
     read_listed_regimens,
     read_regimen,
 )
+from engine.parser.retreatment import read_retreatment
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, only_names, read_clause
 from engine.parser.split import EXCLUSION
 from engine.parser.treatments import read_treatment_definition
@@ -692,6 +693,15 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     stated = _stated_structure(text, kind, section_known=section_known)
     if stated is not None:
         return stated
+    if section_known and kind != EXCLUSION and len(text) <= MAX_CLAUSE_CHARS:
+        # Read before the judgement check: "(evaluated by the researcher)" stays inside the
+        # alternative that is left for review.
+        label = _ITEM_LABEL.match(text)
+        retreatment = read_retreatment(
+            text[label.end() if label else 0 :], lambda part: read_clause(part, kind)
+        )
+        if retreatment is not None:
+            return Reading(retreatment, *_count(retreatment))
     local_review = _local_review_lines(text)
     if (
         not section_known
