@@ -254,10 +254,14 @@ _DUE_TO_CONDITION = re.compile(
 )
 
 
-# "(LN is excluded)", "(lupus nephritis is exluded)": one condition exempt from the part. The
+# "(LN is excluded)", "(lupus nephritis is exluded)", "(anaemia due to lupus is excluded)": one
+# condition exempt from the part (or the cause of what is exempt). The
 # misspelling is the registry's own (NCT06941129) and cannot mean anything else.
 _CONDITION_EXEMPT = re.compile(
-    r"^\s*(?P<condition>[^();,]{1,60}?)\s+(?:is|are)\s+exc?luded\s*\.?\s*$", re.IGNORECASE
+    # "(anaemia due to lupus is excluded)": the exemption's cause, as "excluding ... due to".
+    r"^\s*(?:[^();,]{1,60}?\s+(?:due\s+to|caused\s+by|secondary\s+to)\s+)?"
+    r"(?P<condition>[^();,]{1,60}?)\s+(?:is|are)\s+exc?luded\s*\.?\s*$",
+    re.IGNORECASE,
 )
 
 

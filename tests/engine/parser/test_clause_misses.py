@@ -101,6 +101,17 @@ def test_each_semicolon_piece_of_a_bracket_is_one_exemption() -> None:
     }
 
 
+def test_an_exempt_cause_is_read_as_the_excluding_form() -> None:
+    # As "(excluding ALT elevation due to inflammatory myopathy)": only a patient with the
+    # cause may be exempt, and whether the anaemia is due to it is the team's.
+    assert rule_of("Hemoglobin ≥ 80 g/L (anaemia due to lupus is excluded).") == {
+        "any": [
+            leaf("lab.hemoglobin", ">=", value=80, unit="g/L"),
+            {"all": [has("sle"), {"review": "anaemia due to lupus is excluded"}]},
+        ]
+    }
+
+
 def test_a_formula_piece_beside_an_exemption_is_a_detail() -> None:
     assert rule_of("eGFR ≥ 30 mL/min/1.73 m² (calculated by CKD-EPI; LN is excluded).") == {
         "any": [
@@ -115,9 +126,9 @@ def test_a_formula_piece_beside_an_exemption_is_a_detail() -> None:
     [
         # Not one condition of the vocabulary, or more than a condition: no diagnosis is read.
         ("Severe hepatic impairment (autoimmune hepatitis is excluded).", "exclusion"),
-        ("Hemoglobin ≥ 80 g/L (anaemia due to lupus is excluded).", "inclusion"),
         ("Hemoglobin ≥ 80 g/L (patients with lupus are excluded).", "inclusion"),
         ("End-stage renal disease (LN and SSc are excluded).", "exclusion"),
+        ("Hemoglobin ≥ 80 g/L (anaemia due to the target disease is excluded).", "inclusion"),
     ],
 )
 def test_other_exemptions_name_no_diagnosis(item: str, kind: str) -> None:
