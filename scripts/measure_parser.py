@@ -52,6 +52,9 @@ INDEPENDENT = frozenset(
         "sjogren_us_sponsor",
         "aav_vasculitis_sponsor",
         "pjia_us_sponsor",
+        # clause-level round: exemptions in brackets, organ involvement with its own score
+        "sle_nephritis_exemptions",
+        "myositis_muscle_involvement",
     }
 )
 

@@ -33,6 +33,7 @@ from engine.parser.regimens import (
     read_listed_regimens,
     read_regimen,
 )
+from engine.parser.retreatment import read_retreatment
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, only_names, read_clause
 from engine.parser.split import EXCLUSION
 from engine.parser.treatments import read_treatment_definition
@@ -56,6 +57,11 @@ _SUB_BULLET = re.compile(r"\s*(?:[*•‣⁃∙◦▪·\-–]|o(?=\s))\s*")
 _TOP_LEVEL_OR = re.compile(r",?\s+(?:or|and/or)\s+(?!without\b)", re.IGNORECASE)
 # A capital after "/" ends a unit ("60 g/L. Blood transfusion ..."), not an abbreviation.
 _ABBREVIATION_END = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bNo|\bapprox|(?<!/)\b[A-Z])$")
+# "type III or IV with or without type V.NIH activity index (AI)>2", "> 2.Chronicity index": a
+# sentence end without its space, before a word of three or more letters; "U.S.A", "e.g.SLE",
+# "1.5" and "Dr.Smith" are not.
+_GLUED_SENTENCE = re.compile(r"[A-Za-z0-9]\.[A-Z][A-Za-z]{2,}(?![\w.])")
+_GLUED_ABBREVIATION = re.compile(r"(?:\be\.g|\bi\.e|\betc|\bvs|\bDr|\bMr|\bMs|\bNo|\bapprox|\bSt)$")
 _NOTE = re.compile(r"\s*note\s*:", re.IGNORECASE)
 _ITEM_LABEL = re.compile(r"\s*(?:(?:\(\d{1,2}\)|\d{1,2}[.)]|[A-Za-z][.)])\s+|\d{1,2}[.)](?=[A-Z]))")
 # Inline sub-items: "1) Bone marrow ... A. Neutrophil ... B. Hemoglobin".
@@ -106,13 +112,22 @@ def _clauses(text: str, start: int) -> list[_Clause]:
             depth += 1
         elif char in ")）]":
             depth = max(0, depth - 1)
-        elif (depth == 0 and char in ";；\n。") or (
-            depth == 0
-            and char == "."
-            and index + 2 < len(text)
-            and text[index + 1] == " "
-            and (text[index + 2].isupper() or text[index + 2].isdigit())
-            and not _ABBREVIATION_END.search(text, max(0, index - 6), index)
+        elif (
+            (depth == 0 and char in ";；\n。")
+            or (
+                depth == 0
+                and char == "."
+                and index + 2 < len(text)
+                and text[index + 1] == " "
+                and (text[index + 2].isupper() or text[index + 2].isdigit())
+                and not _ABBREVIATION_END.search(text, max(0, index - 6), index)
+            )
+            or (
+                depth == 0
+                and char == "."
+                and _GLUED_SENTENCE.match(text, index - 1)
+                and not _GLUED_ABBREVIATION.search(text, max(0, index - 6), index)
+            )
         ):
             cuts.append(index + 1)
     if depth == 0:
@@ -200,7 +215,7 @@ def _read_with_parentheses(text: str, kind: str) -> Rule:
                 return _review(text)
             exceptions.append(alternative)
         elif _EXCEPTION.search(inner):
-            exceptions.append(_exception_rule(inner, kind))
+            exceptions.extend(_exceptions(inner, kind, main))
         else:
             extra = read_clause(inner, kind)
             if extra is None and kind != EXCLUSION:
@@ -239,6 +254,58 @@ _DUE_TO_CONDITION = re.compile(
 )
 
 
+# "(LN is excluded)", "(lupus nephritis is exluded)", "(anaemia due to lupus is excluded)": one
+# condition exempt from the part (or the cause of what is exempt). The
+# misspelling is the registry's own (NCT06941129) and cannot mean anything else.
+_CONDITION_EXEMPT = re.compile(
+    # "(anaemia due to lupus is excluded)": the exemption's cause, as "excluding ... due to".
+    r"^\s*(?:[^();,]{1,60}?\s+(?:due\s+to|caused\s+by|secondary\s+to)\s+)?"
+    r"(?P<condition>[^();,]{1,60}?)\s+(?:is|are)\s+exc?luded\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _exceptions(inner: str, kind: str, main: Rule) -> list[Rule]:
+    """The exemptions of one bracket: a named condition's, and the rest as one review part.
+
+    "(calculated by Cockcroft/Gault formula, acute CrCl decrease due to the target disease is
+    excluded; LN is excluded)": each ";" piece is one exemption. A piece that exempts one
+    condition of the vocabulary is read with that diagnosis; in an inclusion the exemption is
+    an alternative to the part, `all(diagnosis, review)` (a patient without the condition is
+    not exempt); in an exclusion it is what must not hold for the part to exclude,
+    `any(not diagnosis, review)` (a patient without the condition is excluded, one with it is
+    for the team, as whether the exemption covers this case is theirs to say).
+    """
+    pieces = inner.split(";") if "(" not in inner else [inner]
+    exempt: list[Rule] = []
+    rest: list[str] = []
+    for piece in pieces:
+        condition = _exempt_condition(piece)
+        if condition is None:
+            # "(calculated by CKD-EPI; LN is excluded)": the formula piece is a detail as alone.
+            if piece.strip() and not _only_detail(piece, main, kind):
+                rest.append(piece.strip())
+        elif kind == EXCLUSION:
+            exempt.append({"any": [{"not": condition}, _review(piece)]})
+        else:
+            exempt.append({"all": [condition, _review(piece)]})
+    if not exempt:
+        return [_exception_rule(inner, kind)]
+    return ([_exception_rule("; ".join(rest), kind)] if rest else []) + exempt
+
+
+def _exempt_condition(piece: str) -> Rule | None:
+    """The diagnosis leaf of "<condition> is excluded" when the condition is exactly one known."""
+    match = _CONDITION_EXEMPT.match(piece)
+    if match is None:
+        return None
+    text = match.group("condition")
+    named = find_conditions(text)
+    if len(named) != 1 or named[0][1] != 0 or named[0][2] != len(text):
+        return None
+    return {"fact": "diagnosis", "op": "has", "value": [named[0][0]], "text": text.strip()}
+
+
 def _exception_rule(inner: str, kind: str) -> Rule:
     """An inclusion's exemption that names a cause: the cause's diagnosis and the rest for review.
 
@@ -270,6 +337,11 @@ _DETAIL = re.compile(
 )
 
 
+_NEPHRITIS_SYSTEM = re.compile(
+    r"^\s*(?:(?:LN|lupus\s+nephritis)\s+)?(?:classification\s+(?:of\s+)?)?(?:the\s+)?"
+    r"(?:ISN/RPS|WHO)(?:\s+(?:in\s+)?(?:19|20)\d\d)?(?:\s+(?:revised\s+)?classification)?\s*$",
+    re.IGNORECASE,
+)
 _ANY_TIME = re.compile(
     r"^\s*(?:current\s+or\s+(?:historical|past|previous)|(?:historical|past|previous)\s+or\s+current)"
     r"(?:\s+(?:results?|tests?))?\s*$",
@@ -315,6 +387,9 @@ def _only_detail(inner: str, main: Rule, kind: str) -> bool:
     ):
         # "Positive ANCA-associated antibodies (MPO-ANCA or PR3-ANCA positive)", "active ILD
         # (HRCT showing ground-glass opacities)": the bracket says again what the part reads.
+        return True
+    if _NEPHRITIS_SYSTEM.match(inner) and "lupus_nephritis_class" in _fact_names(main):
+        # "(LN classification of ISN/RPS in 2018)": which classification the class is of.
         return True
     if main.get("fact") == "diagnosis" and re.match(r"\s*including\b", inner, re.IGNORECASE):
         named = [c for c, _, _ in find_conditions(inner)]
@@ -372,6 +447,7 @@ _EXAMPLES = re.compile(r"\s*(?:including|such\s+as|e\.g\.|for\s+example)\b", re.
 _GILBERT_HINT = re.compile(r"Gilbert", re.IGNORECASE)
 _COMMA = re.compile(r",\s+(?:and\s+)?")
 _AND = re.compile(r"\s+and\s+(?!/)", re.IGNORECASE)
+_COMMA_AND = re.compile(r",\s+and\s+(?!/)", re.IGNORECASE)
 _RESULT_FACTS = ("serology.", "antibody.", "infection.", "marker.")
 _WITH = re.compile(r"\s+with\s+(?!or\b)", re.IGNORECASE)
 
@@ -402,6 +478,14 @@ def _read_split(text: str, kind: str) -> Rule:
     narrowed = _read_before_qualifier(text, kind)
     if narrowed is not None:
         return narrowed
+    and_cuts = _top_level_cuts(text, _COMMA_AND) if kind != EXCLUSION else []
+    if and_cuts:
+        # "The diagnosis of LN was confirmed with renal biopsy ..., and the histological class
+        # was III or IV": ", and" joins two requirements of an inclusion more loosely than an
+        # "or" inside either half ("III or IV"), so each half is read on its own.
+        halves = [_read_split(piece, kind) for piece in _pieces(text, and_cuts)]
+        if any("review" not in half for half in halves):
+            return {"all": halves}
     or_cuts = _top_level_cuts(text, _TOP_LEVEL_OR)
     comma_cuts = _top_level_cuts(text, _COMMA)
     with_cuts = _top_level_cuts(text, _WITH)
@@ -613,6 +697,15 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     stated = _stated_structure(text, kind, section_known=section_known)
     if stated is not None:
         return stated
+    if section_known and kind != EXCLUSION and len(text) <= MAX_CLAUSE_CHARS:
+        # Read before the judgement check: "(evaluated by the researcher)" stays inside the
+        # alternative that is left for review.
+        label = _ITEM_LABEL.match(text)
+        retreatment = read_retreatment(
+            text[label.end() if label else 0 :], lambda part: read_clause(part, kind)
+        )
+        if retreatment is not None:
+            return Reading(retreatment, *_count(retreatment))
     local_review = _local_review_lines(text)
     if (
         not section_known

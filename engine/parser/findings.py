@@ -41,6 +41,8 @@ def find_findings(text: str, kind: str) -> list[Found]:
         _sjogren_thrombocytopenia,
         _nephritis_classes,
         _active_disease_by_score,
+        _involvement_by_score,
+        _optional_tail,
     ):
         for item in finder(text, kind):
             if any(f.start < item.end and item.start < f.end for f in found):
@@ -442,8 +444,14 @@ _NEPHRITIS_BEFORE = re.compile(
     r"(?:lupus\s+nephritis|LN|nephritis)(?:\s*\(LN\))?\s*$", re.IGNORECASE
 )
 _NEPHRITIS_LEAD = re.compile(
-    r"(?<![\w-])(?:biopsy[-\s](?:proven|confirmed)\s+)?(?:active\s+)?"
-    r"(?=(?:lupus\s+nephritis|LN)(?:\s*\(LN\))?\s+(?:ISN/RPS\s+)?(?:class|type)\s)",
+    # "the histological diagnosis was active nephritis type III or IV": the biopsy's class is
+    # what the words before it name; a bare "nephritis" right before an ISN/RPS class is the
+    # lupus nephritis the classes are defined for (the diagnosis itself is not read from it).
+    r"(?<![\w-])(?:(?:the\s+)?(?:histolog(?:ical|ic)|patholog(?:ical|ic)|biopsy)\s+"
+    r"(?:diagnosis|class(?:ification)?|findings?)\s+(?:was|is|showed|shows|showing|of)\s+)?"
+    r"(?:biopsy[-\s](?:proven|confirmed)\s+)?(?:active\s+)?"
+    r"(?:(?<!lupus\s)nephritis(?=\s+(?:ISN/RPS\s+)?(?:class|type)\s)|"
+    r"(?=(?:lupus\s+nephritis|LN)(?:\s*\(LN\))?\s+(?:ISN/RPS\s+)?(?:class|type)\s))",
     re.IGNORECASE,
 )
 
@@ -489,3 +497,38 @@ _ACTIVE_BY_SCORE = re.compile(
 
 def _active_disease_by_score(text: str, _kind: str) -> list[Found]:
     return [Found(m.start(), m.end(), {}, "none") for m in _ACTIVE_BY_SCORE.finditer(text)]
+
+
+# "Muscle involvement with MMT-8 < 142", "skin involvement defined as mRSS >= 15": a score that
+# measures that organ says what the involvement is, so the words add nothing to read. Only the
+# organ's own measures: "renal involvement with UPCR > 0.5" stays review (proteinuria has other
+# causes than the disease).
+_INVOLVEMENT_BY_SCORE = re.compile(
+    r"(?<![\w-])(?:(?:muscle|muscular)\s+(?:involvement|weakness)\s*,?\s*"
+    r"(?:with|defined\s+(?:as|by)|as\s+defined\s+by)\s+(?:an?\s+)?"
+    r"(?=(?:Manual\s+Muscle\s+Testing|MMT-?8|Childhood\s+Myositis\s+Assessment|CMAS)(?![\w]))|"
+    r"(?:skin|cutaneous)\s+(?:involvement|thickening)\s*,?\s*"
+    r"(?:with|defined\s+(?:as|by)|as\s+defined\s+by)\s+(?:an?\s+)?"
+    r"(?=(?:mRSS|modified\s+Rodnan)(?![\w])))",
+    re.IGNORECASE,
+)
+
+
+def _involvement_by_score(text: str, _kind: str) -> list[Found]:
+    return [Found(m.start(), m.end(), {}, "none") for m in _INVOLVEMENT_BY_SCORE.finditer(text)]
+
+
+# ", with or without active urinary sediment" at the end of a clause: what may or may not be
+# present asks for nothing. Not when the tail sets a condition on the optional thing ("with or
+# without methotrexate at a stable dose ≥ 15 mg/week" asks for a stable dose if it is taken),
+# so no number, comparator or condition word may follow.
+_OPTIONAL_TAIL = re.compile(
+    r",?\s*(?<![\w-])with\s+or\s+without\s+"
+    r"(?![^;]*(?<![\w-])(?:if|unless|when|provided|stable|dose|doses|dosing|must|should|only)(?![\w-]))"
+    r"[^,;:()\d<>≤≥=]{1,80}?\s*[.;]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _optional_tail(text: str, _kind: str) -> list[Found]:
+    return [Found(m.start(), m.end(), {}, "none") for m in _OPTIONAL_TAIL.finditer(text)]

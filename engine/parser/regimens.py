@@ -132,6 +132,11 @@ def _any_treatment_word() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{'|'.join(reversed(words))})(?![\w-])|{stems}", re.IGNORECASE)
 
 
+def names_a_treatment(text: str) -> bool:
+    """Whether ``text`` holds a drug or drug-class word of the vocabulary."""
+    return _any_treatment_word().search(text) is not None
+
+
 def _window(num: str, unit: str) -> dict[str, int] | None:
     unit = unit.casefold()
     amount = int(number(num))

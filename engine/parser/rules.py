@@ -102,7 +102,7 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
         "score.ecog",
     ),
     (r"Childhood\s+Myositis\s+Assessment\s+Scale|CMAS", "score.cmas"),
-    (r"MMT-?8", "score.mmt8"),
+    (r"Manual\s+Muscle\s+Testing[-\s]?8|MMT-?8", "score.mmt8"),
     (r"C-?HAQ|CHAQ", "score.chaq"),
     (
         r"(?:CD19\+?\s+)?B[-\s]cells?(?:\s+counts?)?|CD19\+?\s+B[-\s]cell\s+counts?",
@@ -110,7 +110,9 @@ _NUMERIC_NAMES: tuple[tuple[str, str], ...] = (
     ),
     (r"NIH\s+activity\s+index(?:\s*\(AI\))?|activity\s+index\s*\(AI\)", "score.nih_activity_index"),
     (
-        r"NIH\s+chronicity\s+index(?:\s*\(CI\))?|chronicity\s+index\s*\(CI\)",
+        # "Chronicity index" names only the renal-biopsy (NIH) index; a bare "activity index"
+        # could be any disease activity index, so it needs "NIH" or "(AI)".
+        r"(?:NIH\s+)?chronicity\s+index(?:\s*\(CI\))?",
         "score.nih_chronicity_index",
     ),
     (r"active\s+joint\s+count|(?:number\s+of\s+)?active\s+joints", "score.active_joints"),

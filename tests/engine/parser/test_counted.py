@@ -170,9 +170,10 @@ def test_criteria_with_counted_choices_load_and_keep_their_lead() -> None:
     parsed = parse_criteria_text("T", text)
     load_criteria(parsed)
     rules = {c["id"]: c["rule"] for c in parsed["criteria"]}
-    # The words before the choice are read as any clause (here left to the team), beside it.
+    # The words before the choice are read as any clause, beside it: "Muscle involvement with
+    # Manual Muscle Testing-8 (MMT-8) score less than 142" is the MMT-8 threshold.
     lead, counted = rules["inc-2"]["all"]
-    assert "review" in lead
+    assert (lead["fact"], lead["op"], lead["value"]) == ("score.mmt8", "<", 142)
     assert counted["at_least"] == 2
     assert len(counted["of"]) == 5
     # Smoking, diabetes and hypertension have no facts: the choice is not read at all.
