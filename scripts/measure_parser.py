@@ -52,6 +52,8 @@ INDEPENDENT = frozenset(
         "sjogren_us_sponsor",
         "aav_vasculitis_sponsor",
         "pjia_us_sponsor",
+        # refractory / relapsed / progressive definitions in other wordings (status leaves)
+        "refractory_status_basket",
     }
 )
 
