@@ -17,6 +17,7 @@ from engine.parser.childbearing import (
 )
 from engine.parser.counted import find_counted, read_counted
 from engine.parser.infections import read_defined_infection
+from engine.parser.intolerance import read_intolerant_history
 from engine.parser.mentions import find_conditions
 from engine.parser.organ import (
     is_same_threshold,
@@ -848,7 +849,11 @@ def _read_history(clause_text: str, kind: str) -> Rule | None:
     if bullet is not None and bullet.end() < len(clause_text):
         clause_text = clause_text[bullet.end() :]
     body = _LEADING_AND.sub("", _LEADING_OR.sub("", clause_text))
-    return read_gc_dose(body) or read_regimen(body, kind)
+    history = read_gc_dose(body) or read_regimen(body, kind)
+    if history is None and kind != EXCLUSION:
+        # "Patients who are intolerant or unresponsive to glucocorticoids and …" (intolerance.py).
+        history = read_intolerant_history(body, lambda drugs: read_regimen(drugs, kind))
+    return history
 
 
 def _review_texts(rule: Rule) -> list[str]:
