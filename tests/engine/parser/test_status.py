@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from engine import load_criteria
+from engine.evaluator import evaluate_trial
 from engine.parser import parse_criteria_text
 from engine.parser.status import read_status_definition, status_lead, undefined_statuses
 
@@ -261,3 +262,39 @@ def test_undefined_statuses_only_for_a_lead_alone() -> None:
     assert undefined_statuses(lead, {"all": [ever("rituximab")]}, "ssc") is None
     assert undefined_statuses("Definition of refractory: x", defined, "ssc") is None
     assert re.search("progressive", lead)
+
+
+def _criterion_status(
+    facts_from: Any, diagnosis: dict[str, Any], treatments: list[dict[str, Any]]
+) -> str:
+    """How the parsed DEFINITION criterion of the SLE cohort evaluates for one patient."""
+    document = _parse(f"Refractory/Relapsed SLE:\n\n1. {DEFINITION}\n")
+    profile = {
+        "format": "trialmatch-patient/1",
+        "patient": {"birth_date": "1990-04-02", "sex": "female"},
+        "diagnoses": [diagnosis],
+        "treatments_complete": True,
+        "treatments": treatments,
+    }
+    evaluation = evaluate_trial(load_criteria(document), facts_from(profile))
+    (result,) = [r for r in evaluation.criteria if r.criterion_id.startswith("inc-sle-")]
+    return str(result.status.value)
+
+
+PREDNISONE = {"drug": "prednisone", "start": "2024-01-01", "end": None}
+AZATHIOPRINE = {"drug": "azathioprine", "start": "2024-03-01", "end": None}
+
+
+def test_the_recorded_status_decides(facts_from: Any) -> None:
+    relapsed = {"condition": "sle", "status": ["relapsed"]}
+    assert _criterion_status(facts_from, relapsed, []) == "satisfied"
+    refractory = {"condition": "sle", "status": ["refractory"]}
+    assert _criterion_status(facts_from, refractory, [PREDNISONE, AZATHIOPRINE]) == "satisfied"
+    # Refractory without the defined regimen: relapsed is not recorded either, so unknown.
+    assert _criterion_status(facts_from, refractory, [PREDNISONE]) == "unknown"
+    # No status recorded: the physician is asked, never "met".
+    assert _criterion_status(facts_from, {"condition": "sle"}, [PREDNISONE]) == "unknown"
+    # Another diagnosis only: the SLE statuses cannot hold.
+    assert _criterion_status(facts_from, {"condition": "ra", "status": ["relapsed"]}, []) == (
+        "violated"
+    )
