@@ -54,6 +54,7 @@ INDEPENDENT = frozenset(
         "pjia_us_sponsor",
         # refractory / relapsed / progressive definitions in other wordings (status leaves)
         "refractory_status_basket",
+        "jdm_sle_intolerant_refractory",
     }
 )
 
