@@ -209,6 +209,10 @@ def read_status_definition(
             if not split_by_comma and len(alternatives) > 1:
                 return None  # "inadequate response or intolerance to X": a fragment
             rule = {"review": alternative}
+            if regimen is not None and reference is not None and reference.search(alternative):
+                # "SLEDAI-2K ≥ 8 despite standard therapy": the regimen is required there as
+                # it is without a status (criterion._with_definition), the rest reviewed.
+                rule = {"all": [rule, regimen]}
         rules.append(rule)
     if regimen is not None and not any(_holds(rule, regimen) for rule in rules):
         return None  # the definition belongs to no alternative: the caller reads it as before

@@ -298,3 +298,17 @@ def test_the_recorded_status_decides(facts_from: Any) -> None:
     assert _criterion_status(facts_from, {"condition": "ra", "status": ["relapsed"]}, []) == (
         "violated"
     )
+
+
+def test_an_alternative_without_status_wording_keeps_the_regimen_beside_its_review() -> None:
+    rule = cohort_rule(
+        "Refractory disease definition: SLEDAI-2K ≥ 8 despite standard therapy, or flare after "
+        "remission. Standard therapy is defined as the use of glucocorticoids, and any one or "
+        "more of the following drugs: azathioprine, methotrexate."
+    )
+    assert rule["any"][1] == status("sle", "relapsed")
+    first = rule["any"][0]["all"]
+    assert first[0] == {"review": "SLEDAI-2K ≥ 8 despite standard therapy"}
+    assert statuses_in(first) == []
+    assert first[1]["all"][0] == ever("glucocorticoid")
+    assert first[1]["all"][1] == {"any": [ever("azathioprine"), ever("methotrexate")]}
