@@ -55,6 +55,9 @@ INDEPENDENT = frozenset(
         # clause-level round: exemptions in brackets, organ involvement with its own score
         "sle_nephritis_exemptions",
         "myositis_muscle_involvement",
+        # refractory / relapsed / progressive definitions in other wordings (status leaves)
+        "refractory_status_basket",
+        "jdm_sle_intolerant_refractory",
     }
 )
 

@@ -8,6 +8,7 @@ from typing import Any
 from engine.parser._text import working_text
 from engine.parser.criterion import read_criterion
 from engine.parser.split import INCLUSION, split_criteria
+from engine.vocabulary import CONDITIONS
 
 CRITERIA_FORMAT = "trialmatch-criteria/1"
 
@@ -104,7 +105,12 @@ def parse_criteria(trial_id: str, text: str) -> ParseResult:
     leaf_spans: list[LeafSpan] = []
     for sequence, raw in enumerate(split.criteria, start=1):
         criterion_text = work.text[raw.start : raw.end]
-        reading = read_criterion(criterion_text, raw.kind, section_known=raw.section_known)
+        # A cohort whose heading names a condition: its status definitions read as that
+        # diagnosis's status.
+        condition = raw.cohort if raw.cohort in CONDITIONS else None
+        reading = read_criterion(
+            criterion_text, raw.kind, section_known=raw.section_known, condition=condition
+        )
         prefix = "inc" if raw.kind == INCLUSION else "exc"
         stem = f"{prefix}-{raw.cohort}" if raw.cohort else prefix
         identifier = f"{stem}-{raw.label or sequence}"

@@ -17,6 +17,7 @@ from engine.parser.childbearing import (
 )
 from engine.parser.counted import find_counted, read_counted
 from engine.parser.infections import read_defined_infection
+from engine.parser.intolerance import read_intolerant_history
 from engine.parser.mentions import find_conditions
 from engine.parser.organ import (
     is_same_threshold,
@@ -36,6 +37,7 @@ from engine.parser.regimens import (
 from engine.parser.retreatment import read_retreatment
 from engine.parser.rules import MAX_CLAUSE_CHARS, Rule, only_names, read_clause
 from engine.parser.split import EXCLUSION
+from engine.parser.status import read_status_definition, status_lead, undefined_statuses
 from engine.parser.treatments import read_treatment_definition
 from engine.vocabulary import condition_covers
 
@@ -660,6 +662,17 @@ _REGIMEN_DURATION = re.compile(
 )
 
 
+# The referring words with their duration, which the regimen read from the definition carries.
+_REFERENCE_WITH_DURATION = re.compile(
+    _REGIMEN_DURATION.pattern
+    + r"|(?:more\s+than|at\s+least|over|≥)?\s*\d{1,3}\s*(?:months?|weeks?|years?)\s+of\s+"
+    + _REGIMEN
+    + r"|"
+    + _REFERENCE.pattern,
+    re.IGNORECASE,
+)
+
+
 def _regimen_duration(text: str) -> dict[str, int] | None:
     """The duration the referring clause gives the conventional regimen, if it gives one."""
     found = list(_REGIMEN_DURATION.finditer(text))
@@ -692,9 +705,16 @@ def _with_definition(reference: str, definition: Rule) -> Rule:
     return {"all": [_review(reference), definition]}
 
 
-def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
-    """Read one criterion; its rule is None unless some part of it is understood."""
-    stated = _stated_structure(text, kind, section_known=section_known)
+def read_criterion(
+    text: str, kind: str, *, section_known: bool, condition: str | None = None
+) -> Reading:
+    """Read one criterion; its rule is None unless some part of it is understood.
+
+    ``condition``: the condition id of the criterion's cohort, if its heading names one; a
+    refractory/relapsed/progressive definition is read as that diagnosis's status
+    (engine/parser/status.py).
+    """
+    stated = _stated_structure(text, kind, section_known=section_known, condition=condition)
     if stated is not None:
         return stated
     if section_known and kind != EXCLUSION and len(text) <= MAX_CLAUSE_CHARS:
@@ -739,6 +759,15 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
                 parts.append((_review(line_text), False))
                 part_texts.append(line_text)
             continue
+        defined = (
+            read_status_definition(clause_text, condition, lambda rest: _read_history(rest, kind))
+            if condition is not None and kind != EXCLUSION and not in_list
+            else None
+        )
+        if defined is not None:
+            parts.append((defined, clause.joined_by_or))
+            part_texts.append(clause_text)
+            continue
         listed = _positive_for_one_of(clause_text, kind)
         if listed is not None:
             parts.append((listed, clause.joined_by_or))
@@ -765,6 +794,18 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
                 parts.append((_review(clause_text), False))
                 part_texts.append(clause_text)
                 continue
+            if condition is not None and status_lead(reference_text) is not None:
+                # The status alternative naming the conventional treatment requires it.
+                with_regimen = read_status_definition(
+                    reference_text,
+                    condition,
+                    lambda rest: _read_history(rest, kind),
+                    regimen=regimen,
+                    reference=_REFERENCE_WITH_DURATION,
+                )
+                if with_regimen is not None:
+                    parts[index] = (with_regimen, parts[index][1])
+                    continue
             reference_rule = parts[index][0]
             combined = _with_definition(reference_text, regimen)
             if "review" not in reference_rule and "any" not in combined:
@@ -832,7 +873,16 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     if alternative_leads and kind != EXCLUSION:
         # "Meet the definition of refractory or progressive disease:": the items below may
         # define only one of the alternatives; the others are for the study team.
-        rule = {"any": [rule, *(_review(lead) for lead in alternative_leads)]}
+        rule = {
+            "any": [
+                rule,
+                *(
+                    (condition is not None and undefined_statuses(lead, rule, condition))
+                    or _review(lead)
+                    for lead in alternative_leads
+                ),
+            ]
+        }
     leaves, reviews = _count(rule)
     facts = _fact_names(rule)
     if facts <= PREGNANCY_FACTS and all(is_womans_plan(r) for r in _review_texts(rule)):
@@ -853,7 +903,9 @@ def read_criterion(text: str, kind: str, *, section_known: bool) -> Reading:
     return Reading(rule, leaves, reviews)
 
 
-def _stated_structure(text: str, kind: str, *, section_known: bool) -> Reading | None:
+def _stated_structure(
+    text: str, kind: str, *, section_known: bool, condition: str | None = None
+) -> Reading | None:
     """A criterion that states how its items combine (engine/parser/alternatives.py).
 
     "Meet (1) and any one of (2)-(5): ...", "One of the following: A; B", "Either A or B":
@@ -866,7 +918,7 @@ def _stated_structure(text: str, kind: str, *, section_known: bool) -> Reading |
     body = text[label.end() if label else 0 :].strip()
 
     def read_item(item: str) -> Rule | None:
-        reading = read_criterion(item, kind, section_known=True)
+        reading = read_criterion(item, kind, section_known=True, condition=condition)
         # An item concerning only some patients cannot stand as a member of the structure.
         return reading.rule if reading.applies_if is None else None
 
@@ -890,7 +942,11 @@ def _read_history(clause_text: str, kind: str) -> Rule | None:
     if bullet is not None and bullet.end() < len(clause_text):
         clause_text = clause_text[bullet.end() :]
     body = _LEADING_AND.sub("", _LEADING_OR.sub("", clause_text))
-    return read_gc_dose(body) or read_regimen(body, kind)
+    history = read_gc_dose(body) or read_regimen(body, kind)
+    if history is None and kind != EXCLUSION:
+        # "Patients who are intolerant or unresponsive to glucocorticoids and …" (intolerance.py).
+        history = read_intolerant_history(body, lambda drugs: read_regimen(drugs, kind))
+    return history
 
 
 def _review_texts(rule: Rule) -> list[str]:
