@@ -60,6 +60,9 @@ INDEPENDENT = frozenset(
         "jdm_sle_intolerant_refractory",
     }
 )
+# Hold-out texts: written, with their expected rules, after the last parser change of a round and
+# measured as they are; a miss here is reported, not fixed against these texts.
+HOLDOUT = frozenset({"holdout_dermatomyositis", "holdout_ssc_ild"})
 
 
 def seed_cases() -> list[tuple[str, str, dict[str, Any]]]:
@@ -146,13 +149,18 @@ def main() -> int:
     measure(seed_cases(), "Seed trials vs curated criteria", arguments.details)
     corpus = corpus_cases()
     measure(
-        [c for c in corpus if c[0] not in INDEPENDENT],
+        [c for c in corpus if c[0] not in INDEPENDENT | HOLDOUT],
         "Parser corpus (first set) vs expected rules",
         arguments.details,
     )
     measure(
         [c for c in corpus if c[0] in INDEPENDENT],
         "Parser corpus (independent set) vs expected rules",
+        arguments.details,
+    )
+    measure(
+        [c for c in corpus if c[0] in HOLDOUT],
+        "Parser corpus (hold-out set) vs expected rules",
         arguments.details,
     )
     timing()

@@ -161,6 +161,9 @@ _REGIMEN_CLASSES = frozenset(
 )
 
 
+_OR_EQUIVALENT = re.compile(r"(?<![\w-])or\s+(?:an?\s+)?equivalent(?![\w-])", re.IGNORECASE)
+
+
 def _name(text: str) -> str | None:
     """The drug or class id of one written medicine name, or None."""
     cleaned = re.sub(r"\s+", " ", text.strip(" .,;:"))
@@ -272,6 +275,10 @@ def _item(text: str) -> tuple[Rule, list[Rule], bool]:
         treatment = _name(re.sub(r"\s+(?:treatment|therapy|use)$", "", plain, flags=re.IGNORECASE))
     if treatment is None or count < 1:
         raise _UnreadError
+    drug = DRUGS.get(treatment)
+    if drug is not None and len(drug.classes) == 1 and _OR_EQUIVALENT.search(body):
+        # "Prednisone (or equivalent)": any drug of its class will do, not prednisone alone.
+        treatment = drug.classes[0]
     examples_unknown: list[str] = []
     for inner in brackets:
         if re.fullmatch(r"\s*(?:s|or\s+equivalent(?:\s+\w+)?)\s*", inner, re.IGNORECASE):
@@ -661,6 +668,12 @@ _TAPER = re.compile(
     rf"(?:to|below)\s+(?:less\s+than\s+|<\s*)?{_DOSE_VALUE}{_EQUIVALENT}$",
     re.IGNORECASE,
 )
+_STABLE_TAIL = re.compile(
+    # Only a stated stability: "for more than 2 weeks within the past 3 months" is a past
+    # exposure, not the current dose, and stays unread.
+    r"\s+(?=(?:at\s+(?:a\s+)?stable\s+dose|stable)\b[^<>≤≥=]*$)",
+    re.IGNORECASE,
+)
 _DOSE_TAIL = re.compile(
     r"\s*(?:at\s+(?:the\s+time\s+of\s+)?screening|at\s+baseline|currently)$", re.IGNORECASE
 )
@@ -685,6 +698,12 @@ def read_gc_dose(text: str) -> Rule | None:
     if not clause or len(clause) > 300:
         return None
     head, _, tail = clause.partition(",")
+    if not tail:
+        # "Prednisone ≤ 10 mg/day (or equivalent) at a stable dose for at least 4 weeks": the
+        # stability condition without a comma is the same review tail.
+        stable = _STABLE_TAIL.search(head)
+        if stable is not None:
+            head, tail = head[: stable.start()], head[stable.start() :]
     head = _DOSE_TAIL.sub("", head.strip())
     reviews: list[Rule] = []
     if tail.strip():

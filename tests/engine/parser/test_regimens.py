@@ -455,3 +455,31 @@ def test_definition_as_history_with_unknown_alternatives_stays_review():
         "of glucocorticoids or mertiomaxolide."
     )
     assert facts_of(rule) == []
+
+
+def test_a_dose_with_its_stability_condition_without_a_comma_is_the_dose_and_a_review_part():
+    # Found by the hold-out text: the whole sentence was read as a prednisone history only.
+    assert rule_of(
+        "Prednisone ≤ 10 mg/day (or equivalent) at a stable dose for at least 4 weeks."
+    ) == {
+        "all": [
+            {"fact": "derived.gc_dose_mg_day", "op": "<=", "value": 10, "unit": "mg/d"},
+            {"review": "at a stable dose for at least 4 weeks"},
+        ]
+    }
+    # A comparison in the tail is not a stability condition: not read as one.
+    assert read_gc_dose("Prednisone ≤ 10 mg/day for at least 4 weeks or ≤ 5 mg/day") is None
+
+
+def test_a_named_glucocorticoid_or_equivalent_is_the_class_not_that_drug():
+    # "Prednisone (or equivalent)": a patient on methylprednisolone must not be ruled out.
+    assert rule_of("Prednisone (or equivalent) for at least 3 months.") == {
+        "fact": "treatment.glucocorticoid",
+        "op": "duration_at_least",
+        "window": {"months": 3},
+    }
+    assert rule_of("Prednisone for at least 3 months.") == {
+        "fact": "treatment.prednisone",
+        "op": "duration_at_least",
+        "window": {"months": 3},
+    }
