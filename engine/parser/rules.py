@@ -908,10 +908,17 @@ def _events(text: str) -> list[Mention]:
         else:
             leaf["text"] = _leaf_text(text, start, span_end)
             rule = leaf
+        if fact == "treatment.organ_transplant" and _ONE_ORGAN.match(text, start):
+            # "Prior liver transplantation": the fact records a solid-organ transplant, not
+            # which organ; the organ is for the team (a kidney recipient is not a liver one).
+            rule = {"all": [rule, {"review": _leaf_text(text, start, end)}]}
         mentions.append(Mention(span_start, span_end, rule, "event"))
         if windows:
             mentions.append(Mention(windows[0].start(), windows[0].end(), {}, "none"))
     return mentions
+
+
+_ONE_ORGAN = re.compile(r"(?:heart|kidney|renal|liver|lung)\s", re.IGNORECASE)
 
 
 _PREGNANCY_EXTRA = re.compile(

@@ -399,3 +399,19 @@ def test_every_leaf_text_is_a_verbatim_slice_of_its_criterion(seed_texts):
             for node in _walk(criterion["rule"]):
                 if "fact" in node:
                     assert node["text"] in criterion["text"]
+
+
+def test_a_named_organ_transplant_keeps_the_organ_for_the_team():
+    # treatment.organ_transplant does not record the organ: "liver" must not exclude a kidney
+    # recipient outright, so the organ is a review part beside the transplant.
+    rule = rule_of("Prior liver transplantation.", "exclusion")
+    assert rule == {
+        "all": [
+            {"fact": "treatment.organ_transplant", "op": "ever"},
+            {"review": "liver transplantation"},
+        ]
+    }
+    assert rule_of("History of organ transplantation.", "exclusion") == {
+        "fact": "treatment.organ_transplant",
+        "op": "ever",
+    }
