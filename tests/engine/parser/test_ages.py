@@ -9,14 +9,7 @@ import pytest
 
 from engine import Settings, build_facts, evaluate_trial, load_criteria, profile_from_dict
 from engine.parser import parse_criteria_text
-
-
-def _strip_text(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _strip_text(v) for k, v in node.items() if k != "text"}
-    if isinstance(node, list):
-        return [_strip_text(item) for item in node]
-    return node
+from tests.engine.parser.reading import strip_text as _strip_text
 
 
 def criterion_of(item: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from engine.outcomes import CriterionStatus
 from engine.parser import parse_criteria_text
 from engine.parser.alternatives import read_named_count, read_numbered_structure, read_one_of
 from engine.parser.criterion import read_criterion
+from tests.engine.parser.reading import strip_text as _strip_text
 
 SCREENING = date(2026, 11, 23)
 
@@ -25,14 +26,6 @@ def parsed(item: str, kind: str = "inclusion") -> dict[str, Any]:
 
 def rule_of(item: str, kind: str = "inclusion") -> Any:
     return _strip_text(parsed(item, kind)["rule"])
-
-
-def _strip_text(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _strip_text(v) for k, v in node.items() if k != "text"}
-    if isinstance(node, list):
-        return [_strip_text(v) for v in node]
-    return node
 
 
 def lab(fact: str, op: str, value: float, unit: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import pytest
 
 from engine import Settings, build_facts, evaluate_trial, load_criteria, profile_from_dict
 from engine.parser import parse_criteria_text
+from tests.engine.parser.reading import strip_text as _strip_text
 
 APPLIES = {
     "all": [
@@ -18,14 +19,6 @@ APPLIES = {
 }
 NEGATIVE_TEST = {"fact": "pregnancy_test_positive", "op": "is_false"}
 CONTRACEPTION = {"fact": "contraception_agreed", "op": "is_true"}
-
-
-def _strip_text(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _strip_text(v) for k, v in node.items() if k != "text"}
-    if isinstance(node, list):
-        return [_strip_text(item) for item in node]
-    return node
 
 
 def criterion_of(item: str, kind: str = "inclusion") -> dict[str, Any]:

@@ -8,14 +8,7 @@ import pytest
 
 from engine import load_criteria
 from engine.parser import parse_criteria_text
-
-
-def _strip_text(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _strip_text(v) for k, v in node.items() if k != "text"}
-    if isinstance(node, list):
-        return [_strip_text(item) for item in node]
-    return node
+from tests.engine.parser.reading import strip_text as _strip_text
 
 
 def rule_of(item: str, kind: str = "exclusion") -> Any:

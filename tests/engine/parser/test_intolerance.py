@@ -6,24 +6,9 @@ from typing import Any
 
 import pytest
 
-from engine.parser import parse_criteria_text
 from engine.parser.intolerance import read_intolerant_history
 from engine.parser.regimens import read_regimen
-
-
-def _strip_text(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _strip_text(v) for k, v in node.items() if k != "text"}
-    if isinstance(node, list):
-        return [_strip_text(item) for item in node]
-    return node
-
-
-def rule_of(item: str, kind: str = "inclusion") -> Any:
-    heading = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
-    criteria = parse_criteria_text("T", f"{heading}\n\n1. {item}\n")["criteria"]
-    assert len(criteria) == 1, criteria
-    return _strip_text(criteria[0]["rule"])
+from tests.engine.parser.reading import rule_of
 
 
 def _history(text: str) -> dict[str, Any] | None:

@@ -8,24 +8,10 @@ from typing import Any
 import pytest
 
 from engine import build_facts, evaluate_trial, load_criteria, profile_from_dict
-from engine.parser import parse_criteria_text
 from engine.parser.regimens import read_gc_dose, read_regimen
 from engine.vocabulary import find_drug
-
-
-def _strip_text(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _strip_text(v) for k, v in node.items() if k != "text"}
-    if isinstance(node, list):
-        return [_strip_text(item) for item in node]
-    return node
-
-
-def rule_of(item: str, kind: str = "inclusion") -> Any:
-    heading = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
-    criteria = parse_criteria_text("T", f"{heading}\n\n1. {item}\n")["criteria"]
-    assert len(criteria) == 1, criteria
-    return _strip_text(criteria[0]["rule"])
+from tests.engine.parser.reading import rule_of
+from tests.engine.parser.reading import strip_text as _strip_text
 
 
 def ever(treatment: str) -> dict[str, Any]:

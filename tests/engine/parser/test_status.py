@@ -11,14 +11,7 @@ from engine import load_criteria
 from engine.evaluator import evaluate_trial
 from engine.parser import parse_criteria_text
 from engine.parser.status import read_status_definition, status_lead, undefined_statuses
-
-
-def _strip_text(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _strip_text(v) for k, v in node.items() if k != "text"}
-    if isinstance(node, list):
-        return [_strip_text(item) for item in node]
-    return node
+from tests.engine.parser.reading import strip_text as _strip_text
 
 
 def _parse(body: str) -> dict[str, Any]:

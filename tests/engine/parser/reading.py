@@ -1,0 +1,27 @@
+"""Helpers the parser tests share: one criterion's text read into its rule, texts left out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine import load_criteria
+from engine.parser import parse_criteria_text
+
+
+def strip_text(node: Any) -> Any:
+    """``node`` without its verbatim ``text`` keys (what the reading is, not what it quotes)."""
+    if isinstance(node, dict):
+        return {k: strip_text(v) for k, v in node.items() if k != "text"}
+    if isinstance(node, list):
+        return [strip_text(item) for item in node]
+    return node
+
+
+def rule_of(item: str, kind: str = "inclusion") -> Any:
+    """The rule the parser gives ``item`` as the one criterion of its section (it must load)."""
+    heading = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    document = parse_criteria_text("T", f"{heading}\n\n1. {item}\n")
+    load_criteria(document)
+    criteria = document["criteria"]
+    assert len(criteria) == 1, criteria
+    return strip_text(criteria[0]["rule"])
