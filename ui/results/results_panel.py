@@ -81,19 +81,18 @@ class ResultsPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
+        # The short columns take what their words need and the two long texts (title, site)
+        # share the rest, elided with the full text in the tooltip: at 1366x768 every column
+        # is in view without a sideways scroll.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in (
-            (VERDICT_COLUMN, 185),
-            (TRIAL_COLUMN, 200),
-            (COUNTS_COLUMN, 180),
-            (RULES_COLUMN, 95),
-            (SITE_COLUMN, 150),
-            (DISTANCE_COLUMN, 65),
-            (STATUS_COLUMN, 95),
-        ):
-            self.table.setColumnWidth(column, width)
+        header.setMinimumSectionSize(40)
+        for column in (VERDICT_COLUMN, COUNTS_COLUMN, RULES_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (TRIAL_COLUMN, SITE_COLUMN):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
 
         self.ask_next_view = QListView()
