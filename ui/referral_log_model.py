@@ -19,6 +19,7 @@ class ReferralLogModel(RowTableModel[ReferralRecord]):
     """A thin adapter over the log's frozen ReferralRecord rows; cells are the CSV's texts."""
 
     headers = COLUMN_TITLES
+    numbered_rows = True
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,15 +46,3 @@ class ReferralLogModel(RowTableModel[ReferralRecord]):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._texts_of(row)[column]
         return None
-
-    @override
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        # The log numbers its rows, so a line can be pointed at (RowTableModel leaves them blank).
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        return super().headerData(section, orientation, role)
