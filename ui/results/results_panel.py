@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListView,
     QSplitter,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.results.ask_next_model import AskNextModel, AskNextRow
+from ui.results.column_fit import ColumnFitter, LongColumn
 from ui.results.results_table_model import (
     COUNTS_COLUMN,
     DISTANCE_COLUMN,
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from models.matching import MatchReport
 
 MATCHING_TEXT = "⟳ matching…"
+# Enough for an NCT id and the first words of a title; for a city and the start of a facility.
+TITLE_MINIMUM_WIDTH = 170
+SITE_MINIMUM_WIDTH = 110
 
 
 class ResultsPanel(QWidget):
@@ -83,16 +86,18 @@ class ResultsPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         # The short columns take what their words need and the two long texts (title, site)
         # share the rest, elided with the full text in the tooltip: at 1366x768 every column
-        # is in view without a sideways scroll.
+        # is in view without a sideways scroll. Where the pane is narrower (the ask-next list
+        # beside it) the long columns keep a readable floor and the table scrolls instead.
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setMinimumSectionSize(40)
-        for column in (VERDICT_COLUMN, COUNTS_COLUMN, RULES_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        for column in (TRIAL_COLUMN, SITE_COLUMN):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self.column_fitter = ColumnFitter(
+            self.table,
+            short=(VERDICT_COLUMN, COUNTS_COLUMN, RULES_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN),
+            long=(
+                LongColumn(TRIAL_COLUMN, share=0.6, minimum=TITLE_MINIMUM_WIDTH),
+                LongColumn(SITE_COLUMN, share=0.4, minimum=SITE_MINIMUM_WIDTH),
+            ),
+        )
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
 
         self.ask_next_view = QListView()
