@@ -38,6 +38,8 @@ MATCHING_TEXT = "⟳ matching…"
 # Enough for an NCT id and the first words of a title; for a city and the start of a facility.
 TITLE_MINIMUM_WIDTH = 170
 SITE_MINIMUM_WIDTH = 110
+# Sized to their contents; the title and site columns share what is left.
+SHORT_COLUMNS = (VERDICT_COLUMN, COUNTS_COLUMN, RULES_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN)
 
 
 class ResultsPanel(QWidget):
@@ -92,7 +94,7 @@ class ResultsPanel(QWidget):
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.column_fitter = ColumnFitter(
             self.table,
-            short=(VERDICT_COLUMN, COUNTS_COLUMN, RULES_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN),
+            short=SHORT_COLUMNS,
             long=(
                 LongColumn(TRIAL_COLUMN, share=0.6, minimum=TITLE_MINIMUM_WIDTH),
                 LongColumn(SITE_COLUMN, share=0.4, minimum=SITE_MINIMUM_WIDTH),

@@ -13,20 +13,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from engine.profile import PatientProfile
-from ui.results.results_panel import SITE_MINIMUM_WIDTH, TITLE_MINIMUM_WIDTH
-from ui.results.results_table_model import (
-    COUNTS_COLUMN,
-    DISTANCE_COLUMN,
-    RULES_COLUMN,
-    SITE_COLUMN,
-    STATUS_COLUMN,
-    TRIAL_COLUMN,
-    VERDICT_COLUMN,
-)
+from ui.results.results_panel import SHORT_COLUMNS, SITE_MINIMUM_WIDTH, TITLE_MINIMUM_WIDTH
+from ui.results.results_table_model import SITE_COLUMN, TRIAL_COLUMN
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-SHORT_COLUMNS = (VERDICT_COLUMN, COUNTS_COLUMN, RULES_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN)
 
 
 def _shown_at_1366x768(
