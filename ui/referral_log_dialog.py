@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Slot,
-)
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -25,74 +17,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from typing_extensions import override
 
 from models.database import SessionFactory
 from models.files import atomic_write_text
-from models.letter import DEIDENTIFIED_MARK, referral_rows, write_referrals_csv
-from models.operations import ReferralRecord, list_referrals
+from models.letter import DEIDENTIFIED_MARK, write_referrals_csv
+from models.operations import list_referrals
 from ui import dialogs
+from ui.referral_log_model import ReferralLogModel
 from ui.workers import JobRunner
-
-# The same columns, in the same order, as `referrals --csv` (models.letter.REFERRAL_CSV_COLUMNS).
-COLUMN_TITLES = ("When (UTC)", "Kind", "Trials", "Patient", "Physician", "File")
-
-ModelIndex = QModelIndex | QPersistentModelIndex
-
-
-class ReferralLogModel(QAbstractTableModel):
-    """A thin adapter over the log's frozen ReferralRecord rows, newest first."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._records: tuple[ReferralRecord, ...] = ()
-        self._texts: list[tuple[str, ...]] = []
-
-    def set_rows(self, records: Sequence[ReferralRecord]) -> None:
-        self.beginResetModel()
-        self._records = tuple(records)
-        self._texts = referral_rows(self._records)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> ReferralRecord:
-        return self._records[row]
-
-    @property
-    def records(self) -> tuple[ReferralRecord, ...]:
-        return self._records
-
-    # Qt interface
-
-    @override
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._texts)
-
-    @override
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMN_TITLES)
-
-    @override
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._texts):
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._texts[index.row()][index.column()]
-        return None
-
-    @override
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMN_TITLES):
-            return COLUMN_TITLES[section]
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        return None
 
 
 class ReferralLogDialog(QDialog):

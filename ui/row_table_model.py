@@ -19,6 +19,8 @@ class RowTableModel(QAbstractTableModel, Generic[RowT]):
     """
 
     headers: ClassVar[tuple[str, ...]] = ()
+    # True: the vertical header numbers the rows from 1 (a log a person may point at a line of).
+    numbered_rows: ClassVar[bool] = False
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,10 +67,10 @@ class RowTableModel(QAbstractTableModel, Generic[RowT]):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> object:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.headers)
-        ):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.headers):
             return self.headers[section]
+        if orientation == Qt.Orientation.Vertical and self.numbered_rows:
+            return str(section + 1)
         return None

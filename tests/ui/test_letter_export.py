@@ -22,7 +22,8 @@ from models.settings import ClinicSettings
 from ui import dialogs
 from ui.dialogs import UnsavedChoice
 from ui.letter_dialog import LetterChoices, LetterDialog
-from ui.referral_log_dialog import ReferralLogDialog, ReferralLogModel
+from ui.referral_log_dialog import ReferralLogDialog
+from ui.referral_log_model import ReferralLogModel
 
 # The offscreen platform cannot size or raise windows; these warnings say only that.
 pytestmark = pytest.mark.qt_log_ignore(
@@ -330,6 +331,13 @@ def test_referral_log_model_passes_modeltester_empty_and_filled(
     assert model.row_at(0) == record
     assert model.index(0, 1).data() == "print"
     assert model.index(0, 5).data() == ""
+    assert model.index(0, 3).data(Qt.ItemDataRole.ToolTipRole) == "MRN-1"
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "When (UTC)"
+    assert model.headerData(0, Qt.Orientation.Vertical) == "1"
+    assert model.records == (record,)
+    model.set_rows([])
+    qtmodeltester.check(model)
+    assert model.records == ()
 
 
 def test_crash_recovery_is_offered_once_the_window_is_shown(

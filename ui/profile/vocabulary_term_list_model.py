@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from typing_extensions import override
 
 from engine.vocabulary import CONDITIONS, DRUGS
+from ui.row_list_model import RowListModel
 
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -45,7 +46,7 @@ def _terms(items: Iterable[tuple[str, str, tuple[str, ...]]]) -> list[Vocabulary
     return rows
 
 
-class VocabularyTermListModel(QAbstractListModel):
+class VocabularyTermListModel(RowListModel[VocabularyTerm]):
     """A read-only list of VocabularyTerm rows for a QCompleter.
 
     DisplayRole and EditRole give "term — label", so a contains-match finds synonyms;
@@ -54,29 +55,10 @@ class VocabularyTermListModel(QAbstractListModel):
 
     def __init__(self, rows: Sequence[VocabularyTerm] = (), parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[VocabularyTerm] = list(rows)
-
-    def set_rows(self, rows: Sequence[VocabularyTerm]) -> None:
-        self.beginResetModel()
         self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> VocabularyTerm:
-        return self._rows[row]
-
-    # Qt interface
 
     @override
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    @override
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
+    def row_data(self, row: VocabularyTerm, role: int) -> object:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return row.display
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from typing_extensions import override
 
 from engine.ask_next import AskItem
+from ui.row_list_model import RowListModel
 
 GROUP_LABELS = {
     "patient": "Patient",
@@ -41,38 +41,13 @@ class AskNextRow:
         return f"{self.label}  ({section}; would settle {self.trials_settled} {trials})"
 
 
-class AskNextModel(QAbstractListModel):
+class AskNextModel(RowListModel[AskNextRow]):
     """Thin adapter over a list of ``AskNextRow``, most useful question first."""
 
     FactRole = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[AskNextRow] = []
-
-    def set_rows(self, rows: Sequence[AskNextRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> AskNextRow:
-        return self._rows[row]
-
-    # Qt interface
-
     @override
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    @override
-    def data(
-        self,
-        index: QModelIndex | QPersistentModelIndex,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
+    def row_data(self, row: AskNextRow, role: int) -> object:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return row.text
         if role == Qt.ItemDataRole.ToolTipRole:

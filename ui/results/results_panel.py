@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListView,
     QSplitter,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.results.ask_next_model import AskNextModel, AskNextRow
+from ui.results.column_fit import ColumnFitter, LongColumn
 from ui.results.results_table_model import (
     COUNTS_COLUMN,
     DISTANCE_COLUMN,
@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from models.matching import MatchReport
 
 MATCHING_TEXT = "⟳ matching…"
+# Enough for an NCT id and the first words of a title; for a city and the start of a facility.
+TITLE_MINIMUM_WIDTH = 170
+SITE_MINIMUM_WIDTH = 110
+# Sized to their contents; the title and site columns share what is left.
+SHORT_COLUMNS = (VERDICT_COLUMN, COUNTS_COLUMN, RULES_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN)
 
 
 class ResultsPanel(QWidget):
@@ -81,19 +86,20 @@ class ResultsPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        for column, width in (
-            (VERDICT_COLUMN, 185),
-            (TRIAL_COLUMN, 200),
-            (COUNTS_COLUMN, 180),
-            (RULES_COLUMN, 95),
-            (SITE_COLUMN, 150),
-            (DISTANCE_COLUMN, 65),
-            (STATUS_COLUMN, 95),
-        ):
-            self.table.setColumnWidth(column, width)
+        # The short columns take what their words need and the two long texts (title, site)
+        # share the rest, elided with the full text in the tooltip: at 1366x768 every column
+        # is in view without a sideways scroll. Where the pane is narrower (the ask-next list
+        # beside it) the long columns keep a readable floor and the table scrolls instead.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.column_fitter = ColumnFitter(
+            self.table,
+            short=SHORT_COLUMNS,
+            long=(
+                LongColumn(TRIAL_COLUMN, share=0.6, minimum=TITLE_MINIMUM_WIDTH),
+                LongColumn(SITE_COLUMN, share=0.4, minimum=SITE_MINIMUM_WIDTH),
+            ),
+        )
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
 
         self.ask_next_view = QListView()

@@ -18,8 +18,10 @@ from ui.trial_list_model import STATUS_LABELS, UNTITLED
 if TYPE_CHECKING:
     from models.matching import TrialMatch
 
-STATUS_NOT_GIVEN = "⚠ not given in the record"
+# Short cell words keep the table within the pane at 1366x768; tooltips say it in full.
+STATUS_NOT_GIVEN = "⚠ Not given"
 NO_DISTANCE = "—"
+NO_SITE = "none listed"
 
 
 def site_place(site: SiteView) -> str:
@@ -65,10 +67,7 @@ class ResultRow:
         # evaluation are read only for the trial the physician opens.
         outcome = match.outcome
         counts = outcome.counts
-        if match.nearest_site is None:
-            nearest = "no recruiting site listed"
-        else:
-            nearest = site_place(match.nearest_site)
+        nearest = NO_SITE if match.nearest_site is None else site_place(match.nearest_site)
         return cls(
             trial_id=match.trial_id,
             title=match.title or UNTITLED,
@@ -90,7 +89,7 @@ class ResultRow:
     def verdict_text(self) -> str:
         text = VERDICT_BADGES[self.verdict].text
         if self.near_miss and self.verdict is Verdict.NOT_ELIGIBLE:
-            return f"{text} (near miss: 1 criterion)"
+            return f"{text} (near miss)"
         return text
 
     @property
@@ -99,10 +98,16 @@ class ResultRow:
         return f"{self.satisfied} met · {self.unknown} unknown · {self.violated} not met"
 
     @property
+    def counts_symbols(self) -> str:
+        # The cell uses the criterion badges' symbols (✔ met, ? unknown, ✖ not met) to stay
+        # narrow; the tooltip and the accessible text carry counts_text in words.
+        return f"{self.satisfied} ✔ · {self.unknown} ? · {self.violated} ✖"
+
+    @property
     def rules_text(self) -> str:
         if self.criteria_verified:
             return "Curated" if self.criteria_source == "curated" else "Reviewed"
-        return "⚠ Automatic, unverified"
+        return "⚠ Unverified"
 
 
 COLUMN_HEADERS = ("Verdict", "Trial", "Criteria", "Rules", "Nearest site", "Distance", "Status")
@@ -124,7 +129,7 @@ class ResultsTableModel(RowTableModel[ResultRow]):
         values = (
             row.verdict_text,
             f"{row.trial_id}: {row.title}",
-            row.counts_text,
+            row.counts_symbols,
             row.rules_text,
             row.nearest_site,
             row.distance,
@@ -142,11 +147,18 @@ class ResultsTableModel(RowTableModel[ResultRow]):
             return f"{row.counts_text} · {row.review} for the study team to judge"
         if column == RULES_COLUMN and not row.criteria_verified:
             return (
-                "The verdict rests on rules the parser read from the registry text and no person "
-                "has confirmed. Review them under Trials > Browse > Review criteria."
+                "Automatic, unverified: the verdict rests on rules the parser read from the "
+                "registry text and no person has confirmed. Review them under Trials > Browse > "
+                "Review criteria."
             )
         if column == STATUS_COLUMN and not row.status_known:
             return "The registry record gives no recruitment status."
+        if column == SITE_COLUMN:
+            return (
+                "The record lists no recruiting site."
+                if row.nearest_site == NO_SITE
+                else row.nearest_site
+            )
         if column == DISTANCE_COLUMN and row.distance == NO_DISTANCE:
             return (
                 "No distance: the clinic location (Settings) or the site's coordinates are missing."
@@ -169,7 +181,7 @@ class ResultsTableModel(RowTableModel[ResultRow]):
             ):
                 return _WARNING_COLOUR
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._display(row, column)
+            return row.counts_text if column == COUNTS_COLUMN else self._display(row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == DISTANCE_COLUMN:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None

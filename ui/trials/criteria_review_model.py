@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from typing_extensions import override
+
+from ui.row_list_model import RowListModel
 
 
 class Decision(enum.Enum):
@@ -46,20 +47,8 @@ class ReviewRow:
         return f"{symbol} {self.decision.value} · {where}\n{sentence}"
 
 
-class CriteriaReviewModel(QAbstractListModel):
+class CriteriaReviewModel(RowListModel[ReviewRow]):
     """Thin adapter over a list of ``ReviewRow``."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ReviewRow] = []
-
-    def set_rows(self, rows: Sequence[ReviewRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> ReviewRow:
-        return self._rows[row]
 
     def replace_row(self, row: int, new: ReviewRow) -> None:
         self._rows[row] = new
@@ -69,21 +58,8 @@ class CriteriaReviewModel(QAbstractListModel):
     def pending_count(self) -> int:
         return sum(1 for row in self._rows if row.decision is Decision.PENDING)
 
-    # Qt interface
-
     @override
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    @override
-    def data(
-        self,
-        index: QModelIndex | QPersistentModelIndex,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
+    def row_data(self, row: ReviewRow, role: int) -> object:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return row.display
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -154,8 +155,14 @@ def test_criteria_review_model(qtmodeltester: ModelTester, qapp: object) -> None
     )
     qtmodeltester.check(model)
     assert model.pending_count() == 1
+    assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
     model.replace_row(0, ReviewRow("inc-1", "inclusion", None, "Age ≥ 18", Decision.REVIEW_ONLY))
     assert model.pending_count() == 0
+    qtmodeltester.check(model)
+    assert model.index(0, 0).data().startswith("◆ left to the study team · Inclusion")
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == "Age ≥ 18"
+    assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert model.index(1, 0).data().startswith("✔ rule confirmed · Exclusion, cohort sle")
 
 
 def test_rule_in_words() -> None:
