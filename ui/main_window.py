@@ -10,7 +10,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QThreadPool, QTimer, Slot
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QObject,
+    QSettings,
+    QStandardPaths,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Slot,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
@@ -170,6 +180,8 @@ class MainWindow(QMainWindow):
         self._letter_progress: QProgressDialog | None = None
         self._letter_running = False
         self._recovery_offered = False
+        # True while the form/results split is the app's own (none remembered, none dragged).
+        self._auto_fit_form = False
         self._import = ImportController(self, session_factory, self.runner, self._on_imported)
         self.setWindowTitle(WINDOW_TITLE)
 
@@ -197,7 +209,8 @@ class MainWindow(QMainWindow):
         self.right_splitter.setStretchFactor(1, 3)
         self.right_splitter.setChildrenCollapsible(False)
 
-        right = QWidget()
+        right = self.results_side = QWidget()
+        right.installEventFilter(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.right_splitter)
@@ -209,6 +222,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(0, 2)
         self.main_splitter.setStretchFactor(1, 3)
         self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.splitterMoved.connect(self._on_main_splitter_moved)
         self.setCentralWidget(self.main_splitter)
 
         self.database_label = QLabel(f"Database: {database_label or 'in use'}")
@@ -224,6 +238,7 @@ class MainWindow(QMainWindow):
         self._match_timer.timeout.connect(self._on_match_timer_timeout)
 
         self.profile_panel.profile_changed.connect(self._on_profile_panel_profile_changed)
+        self.profile_panel.needed_width_changed.connect(self._on_form_needed_width_changed)
         self.results_panel.include_closed_changed.connect(self._on_results_include_closed_changed)
         self.results_panel.all_conditions_changed.connect(self._on_results_include_closed_changed)
         self.results_panel.trial_selected.connect(self._on_results_trial_selected)
@@ -713,6 +728,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._recovery_offered:
             self._recovery_offered = True
+            QTimer.singleShot(0, self._fit_form_width)
             # After the window is on screen, so the question has a window to belong to.
             QTimer.singleShot(0, self._offer_recovery)
             QTimer.singleShot(LETTER_WARM_UP_DELAY_MS, self._warm_up_letter)
@@ -738,10 +754,46 @@ class MainWindow(QMainWindow):
             if isinstance(value, QByteArray | bytes):
                 restore(QByteArray(value))
         if self._qsettings.value("window/formResultsSplitter") is None:
-            # The form's rows need ~630 px to show value, unit, date and ULN without scrolling.
+            # The form's rows need ~630 px to show value, unit, date and ULN without scrolling;
+            # the split follows what they really need until the user drags it (_fit_form_width).
+            self._auto_fit_form = True
             self.main_splitter.setSizes([650, 716])
             self.right_splitter.setSizes([300, 420])
             self.results_panel.splitter.setSizes([660, 230])
+
+    def _fit_form_width(self, needed: int | None = None) -> None:
+        """Widen the form to what its rows need, taking the room from the results.
+
+        The splitter shares a resize by its stretch factors, which left the form narrower than
+        its rows at 1366x768 (dates and buttons cut off behind a sideways scroll bar). Called at
+        the first show and whenever the rows need more; the results keep their own minimum.
+        """
+        if not self._auto_fit_form:
+            return
+        sizes = self.main_splitter.sizes()
+        total = sum(sizes)
+        wanted = self.profile_panel.needed_width() if needed is None else needed
+        room = total - self.results_side.minimumSizeHint().width()
+        form = min(wanted, max(room, 0))
+        if total > 0 and form > sizes[0]:
+            self.main_splitter.setSizes([form, total - form])
+
+    @override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.results_side and event.type() == QEvent.Type.LayoutRequest:
+            # The results' minimum width changes with what they show (rows, ask-next list);
+            # once it has settled, the form may take back the room it needs.
+            QTimer.singleShot(0, self._fit_form_width)
+        return super().eventFilter(watched, event)
+
+    @Slot(int, int)
+    def _on_main_splitter_moved(self, _position: int, _index: int) -> None:
+        self._auto_fit_form = False  # the user's split is kept from now on
+
+    @Slot(int)
+    def _on_form_needed_width_changed(self, needed: int) -> None:
+        if self.isVisible():
+            self._fit_form_width(needed)
 
     def save_layout(self) -> None:
         self._qsettings.setValue("window/geometry", self.saveGeometry())

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from typing_extensions import override
 
 from engine.errors import ProfileError
 from engine.facts import FACTS, FactKind
@@ -135,6 +136,8 @@ class ProfilePanel(QWidget):
     validity_changed = Signal(bool)
     modified_changed = Signal(bool)
     form_edited = Signal()
+    # The width the form's rows need changed (a diagnosis, lab or treatment row came or went).
+    needed_width_changed = Signal(int)
 
     def __init__(
         self,
@@ -187,8 +190,24 @@ class ProfilePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.scroll_area)
+        content.installEventFilter(self)
 
         self.clear()
+
+    def needed_width(self) -> int:
+        """The width at which the form shows its rows whole beside its vertical scroll bar."""
+        area = self.scroll_area
+        return (
+            self.content_widget.minimumSizeHint().width()
+            + area.verticalScrollBar().sizeHint().width()
+            + 2 * area.frameWidth()
+        )
+
+    @override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.content_widget and event.type() == QEvent.Type.LayoutRequest:
+            self.needed_width_changed.emit(self.needed_width())
+        return super().eventFilter(watched, event)
 
     # Building -----------------------------------------------------------------------------
 

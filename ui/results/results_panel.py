@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
 MATCHING_TEXT = "⟳ matching…"
 # Enough for an NCT id and the first words of a title; for a city and the start of a facility.
-TITLE_MINIMUM_WIDTH = 170
-SITE_MINIMUM_WIDTH = 110
+TITLE_MINIMUM_WIDTH = 130  # still shows the NCT id; the whole title is in the tooltip
+SITE_MINIMUM_WIDTH = 90
 # Sized to their contents; the title and site columns share what is left.
 SHORT_COLUMNS = (VERDICT_COLUMN, COUNTS_COLUMN, RULES_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN)
 
