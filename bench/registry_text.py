@@ -15,8 +15,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-# Drugs named in wash-out windows: the vocabulary's treatments (engine/vocabulary.py) as
-# registries spell them, plus two the vocabulary does not know (they stay for review).
+# Drugs named in wash-out windows: treatments the vocabulary knows (engine/vocabulary.py) as
+# registries spell them, and eculizumab, which it does not (that window stays for review).
 WASHOUT_DRUGS = (
     "cyclophosphamide",
     "azathioprine",
