@@ -33,11 +33,21 @@ SEED = 2026
 COPY_PREFIX = "NCT9900"
 
 
-def bulk_zip(count: int, cache_dir: Path = CACHE_DIR) -> Path:
-    path = cache_dir / f"studies-{count}-seed{SEED}.zip"
+def _suffix(diversity: str) -> str:
+    """File-name suffix of a generator; none for the default, so its caches keep their names."""
+    return "" if diversity == "default" else f"-{diversity}"
+
+
+def bulk_zip(count: int, cache_dir: Path = CACHE_DIR, diversity: str = "default") -> Path:
+    path = cache_dir / f"studies-{count}-seed{SEED}{_suffix(diversity)}.zip"
     if not path.exists():
-        write_bulk_zip(path, count, SEED)
+        write_bulk_zip(path, count, SEED, diversity=diversity)
     return path
+
+
+def database_path(count: int, cache_dir: Path = CACHE_DIR, diversity: str = "default") -> Path:
+    """Where the cached database of ``count`` trials from the ``diversity`` generator lives."""
+    return cache_dir / f"trials-{count}-seed{SEED}{_suffix(diversity)}.sqlite"
 
 
 def _parse_one(item: tuple[str, str]) -> tuple[str, str]:
@@ -122,9 +132,9 @@ def _copy_base(target: Path, copies: int) -> None:
         connection.commit()
 
 
-def benchmark_database(count: int, cache_dir: Path = CACHE_DIR) -> Path:
+def benchmark_database(count: int, cache_dir: Path = CACHE_DIR, diversity: str = "default") -> Path:
     """The cached SQLite database with ``count`` synthetic trials and their automatic sets."""
-    path = cache_dir / f"trials-{count}-seed{SEED}.sqlite"
+    path = database_path(count, cache_dir, diversity)
     if path.exists():
         compile_stored(path)
         return path
@@ -134,7 +144,7 @@ def benchmark_database(count: int, cache_dir: Path = CACHE_DIR) -> Path:
         leftover.unlink()
     if count <= BASE_LIMIT:
         database = open_database(sqlite_url(building), bundled_files=())
-        report = import_files(database.session_factory, [bulk_zip(count, cache_dir)])
+        report = import_files(database.session_factory, [bulk_zip(count, cache_dir, diversity)])
         database.engine.dispose()
         if report.failed:
             raise RuntimeError(f"synthetic import failed: {report.failed[0].message()}")
@@ -142,7 +152,7 @@ def benchmark_database(count: int, cache_dir: Path = CACHE_DIR) -> Path:
     else:
         if count % BASE_LIMIT:
             raise ValueError(f"sizes above {BASE_LIMIT} must be multiples of it")
-        base = benchmark_database(BASE_LIMIT, cache_dir)
+        base = benchmark_database(BASE_LIMIT, cache_dir, diversity)
         shutil.copyfile(base, building)
         _copy_base(building, count // BASE_LIMIT)
     with closing(sqlite3.connect(building)) as connection:

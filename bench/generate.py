@@ -16,8 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bench.registry_text import registry_exclusion, registry_filler, registry_inclusion
+
 FIRST_SYNTHETIC_NCT = 99_000_000
 STUDIES_PER_PAGE = 1_000
+# "default": the sentence library below (two or three values per sentence; the main bench set).
+# "registry": values drawn from wide ranges (bench/registry_text.py), far fewer repeated atoms.
+DIVERSITIES = ("default", "registry")
 
 CONDITIONS: tuple[tuple[str, str, float], ...] = (
     # (condition, short name used in titles, share)
@@ -228,13 +233,17 @@ def _exclusion_sentences(rng: random.Random) -> list[str]:
     return lines[: rng.randint(10, len(lines))]
 
 
-def criteria_text(rng: random.Random, short: str) -> tuple[str, int]:
+def criteria_text(rng: random.Random, short: str, diversity: str = "default") -> tuple[str, int]:
     """Registry-style criteria text (numbered lists under the two headings) and its item count.
 
     20 to 60 items; the counts follow from the seed-like sentence pools.
     """
-    inclusion = _inclusion_sentences(rng, short)
-    exclusion = _exclusion_sentences(rng)
+    if diversity == "registry":
+        inclusion = registry_inclusion(rng, short)
+        exclusion = registry_exclusion(rng)
+    else:
+        inclusion = _inclusion_sentences(rng, short)
+        exclusion = _exclusion_sentences(rng)
     total = rng.randint(20, 60)
     # Trim or repeat with variations so the total lands where drawn; repeats differ by window.
     while len(inclusion) + len(exclusion) > total:
@@ -242,6 +251,9 @@ def criteria_text(rng: random.Random, short: str) -> tuple[str, int]:
     extra = 0
     while len(inclusion) + len(exclusion) < total:
         extra += 1
+        if diversity == "registry":
+            exclusion.append(registry_filler(rng))
+            continue
         exclusion.append(
             f"Received investigational agent number {extra} within {rng.choice((4, 8, 12))} "
             "weeks or 5 half-lives before screening, whichever is longer"
@@ -301,14 +313,16 @@ def _site(rng: random.Random) -> dict[str, Any]:
     return site
 
 
-def generate_study(index: int, seed: int) -> tuple[dict[str, Any], int]:
+def generate_study(index: int, seed: int, diversity: str = "default") -> tuple[dict[str, Any], int]:
     """Study number ``index`` of the set drawn from ``seed``, and its criteria item count."""
+    if diversity not in DIVERSITIES:
+        raise ValueError(f"unknown diversity {diversity!r}; expected one of {DIVERSITIES}")
     rng = random.Random(f"{seed}:{index}")
     condition, short, _ = _weighted(rng, tuple((c, c[2]) for c in CONDITIONS))
     intervention_type, intervention = rng.choice(INTERVENTIONS)
     nct_id = f"NCT{FIRST_SYNTHETIC_NCT + index:08d}"
     status = _weighted(rng, STATUSES)
-    text, item_count = criteria_text(rng, short)
+    text, item_count = criteria_text(rng, short, diversity)
     status_module: dict[str, Any] = {
         "startDateStruct": {"date": f"{rng.randint(2022, 2026)}-{rng.randint(1, 12):02d}-01"},
         "completionDateStruct": {"date": f"{rng.randint(2027, 2031)}-{rng.randint(1, 12):02d}"},
@@ -390,20 +404,26 @@ def generate_study(index: int, seed: int) -> tuple[dict[str, Any], int]:
     return study, item_count
 
 
-def generate_studies(count: int, seed: int) -> Iterator[dict[str, Any]]:
+def generate_studies(count: int, seed: int, diversity: str = "default") -> Iterator[dict[str, Any]]:
     """``count`` studies; study ``i`` is the same whatever ``count`` is."""
     for index in range(count):
-        yield generate_study(index, seed)[0]
+        yield generate_study(index, seed, diversity)[0]
 
 
-def write_bulk_zip(path: Path, count: int, seed: int, per_page: int = STUDIES_PER_PAGE) -> Path:
+def write_bulk_zip(
+    path: Path,
+    count: int,
+    seed: int,
+    per_page: int = STUDIES_PER_PAGE,
+    diversity: str = "default",
+) -> Path:
     """Write ``count`` studies as search-results pages (``{"studies": [...]}``) in a zip."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for page, start in enumerate(range(0, count, per_page)):
             studies = [
-                generate_study(index, seed)[0]
+                generate_study(index, seed, diversity)[0]
                 for index in range(start, min(count, start + per_page))
             ]
             content = {"studies": studies, "totalCount": count}
@@ -417,8 +437,9 @@ def main() -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--diversity", choices=DIVERSITIES, default="default")
     arguments = parser.parse_args()
-    write_bulk_zip(arguments.out, arguments.count, arguments.seed)
+    write_bulk_zip(arguments.out, arguments.count, arguments.seed, diversity=arguments.diversity)
 
 
 if __name__ == "__main__":

@@ -168,13 +168,15 @@ def measure_startup(path: Path) -> float:
     return float(shown[-1].split()[1]) - started
 
 
-def measure_import(count: int, work: Path, seed: int) -> tuple[float, Path]:
+def measure_import(
+    count: int, work: Path, seed: int, diversity: str = "default"
+) -> tuple[float, Path]:
     """Seconds to import ``count`` synthetic records into a new database (and that database)."""
     from models.database import sqlite_url
     from models.operations import import_files, open_database
 
     source = work / f"import-{count}-{seed}.zip"
-    write_bulk_zip(source, count, seed)
+    write_bulk_zip(source, count, seed, diversity=diversity)
     target = work / f"import-{count}-{seed}.sqlite"
     database = open_database(sqlite_url(target), bundled_files=())
     started = time.perf_counter()
@@ -186,13 +188,13 @@ def measure_import(count: int, work: Path, seed: int) -> tuple[float, Path]:
     return seconds, target
 
 
-def measure_parser(trials: int) -> tuple[int, float]:
+def measure_parser(trials: int, diversity: str = "default") -> tuple[int, float]:
     """Criteria found and seconds spent parsing ``trials`` synthetic criteria texts."""
     from engine.parser import parse_criteria
 
     texts = []
     for index in range(trials):
-        study, _ = generate_study(index, SEED)
+        study, _ = generate_study(index, SEED, diversity)
         section = study["protocolSection"]
         texts.append(
             (
@@ -250,9 +252,10 @@ def collect(
     parser_trials: int,
     cache: Path,
     match_budget: float,
+    diversity: str = "default",
 ) -> list[Row]:
     rows: list[Row] = []
-    smallest = benchmark_database(min(sizes), cache)
+    smallest = benchmark_database(min(sizes), cache, diversity)
 
     seconds = measure_startup(smallest)
     rows.append(
@@ -267,7 +270,7 @@ def collect(
     largest_peak: tuple[int, float, str] | None = None
     previous: dict[str, float] | None = None
     for size in sizes:
-        path = benchmark_database(size, cache)
+        path = benchmark_database(size, cache, diversity)
         if previous is not None and previous["rematch_per_trial"] * size > match_budget:
             # A full match would outlast the run: measure the SQL read, project the rest from
             # the per-trial rates of the size before (all three grow linearly with trials).
@@ -338,7 +341,7 @@ def collect(
         largest_peak = (size, result["peak_mb"], "; first match and re-match")
 
     with tempfile.TemporaryDirectory(prefix="trialmatch-bench-") as work:
-        seconds, _ = measure_import(import_count, Path(work), SEED + 1)
+        seconds, _ = measure_import(import_count, Path(work), SEED + 1, diversity)
         rate = import_count / seconds
         rows.append(
             Row(
@@ -349,7 +352,7 @@ def collect(
             )
         )
         # The app today stores no parsed rules at import: its first match parses every text.
-        _, imported = measure_import(min(sizes), Path(work), SEED)
+        _, imported = measure_import(min(sizes), Path(work), SEED, diversity)
         cold = run_child("--match-worker", str(imported))
         rows.append(
             Row(
@@ -358,7 +361,7 @@ def collect(
             )
         )
 
-    criteria, seconds = measure_parser(parser_trials)
+    criteria, seconds = measure_parser(parser_trials, diversity)
     rows.append(
         Row(
             f"Parser ({parser_trials:,} texts, {criteria:,} criteria)",
@@ -427,6 +430,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="comma-separated trial counts (default 1000,10000,100000)")
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
     parser.add_argument(
+        "--diverse",
+        action="store_true",
+        help="use the less repetitive synthetic registry (bench/registry_text.py) for every "
+        "row; its databases are cached apart from the default set's",
+    )
+    parser.add_argument(
         "--match-budget",
         type=float,
         default=120.0,
@@ -448,8 +457,18 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sizes = QUICK_SIZES if arguments.quick else DEFAULT_SIZES
     import_count, parser_trials = (40, 10) if arguments.quick else (10_000, 300)
+    diversity = "registry" if arguments.diverse else "default"
     print(f"Machine: {machine_description()}", flush=True)
-    rows = collect(sizes, import_count, parser_trials, arguments.cache_dir, arguments.match_budget)
+    if arguments.diverse:
+        print("Synthetic set: registry (values drawn from wide ranges)", flush=True)
+    rows = collect(
+        sizes,
+        import_count,
+        parser_trials,
+        arguments.cache_dir,
+        arguments.match_budget,
+        diversity,
+    )
     print(format_table(rows))
     return 0
 

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bench.atom_share import atom_share
+from bench.databases import database_path
 from bench.generate import generate_study, write_bulk_zip
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -36,6 +40,34 @@ def test_generator_is_deterministic_and_within_the_drawn_shapes() -> None:
     sites = first["protocolSection"]["contactsLocationsModule"]["locations"]
     assert 1 <= len(sites) <= 50
     assert all("geoPoint" in site and site["contacts"] for site in sites)
+
+
+def test_registry_generator_is_deterministic_and_keeps_the_default_apart() -> None:
+    first, count = generate_study(7, 2026, "registry")
+    again, _ = generate_study(7, 2026, "registry")
+    assert json.dumps(first) == json.dumps(again)
+    assert 20 <= count <= 60
+    default, _ = generate_study(7, 2026)
+    assert json.dumps(generate_study(7, 2026, "default")[0]) == json.dumps(default)
+    criteria = first["protocolSection"]["eligibilityModule"]["eligibilityCriteria"]
+    assert criteria != default["protocolSection"]["eligibilityModule"]["eligibilityCriteria"]
+    with pytest.raises(ValueError, match="unknown diversity"):
+        generate_study(7, 2026, "wide")
+
+
+def test_registry_set_repeats_far_fewer_atoms_than_the_default() -> None:
+    default = atom_share(50, 2026, "default")
+    registry = atom_share(50, 2026, "registry")
+    assert default.criteria > 1_000
+    assert registry.criteria > 1_000
+    # The default's sentence library gives a few dozen atoms whatever the size; the registry
+    # set draws thresholds and windows from wide ranges.
+    assert registry.distinct > 4 * default.distinct
+
+
+def test_registry_databases_are_cached_apart(tmp_path: Path) -> None:
+    assert database_path(1_000, tmp_path).name == "trials-1000-seed2026.sqlite"
+    assert database_path(1_000, tmp_path, "registry") != database_path(1_000, tmp_path)
 
 
 def test_bulk_zip_imports_with_the_real_importer(tmp_path: Path) -> None:
