@@ -73,3 +73,13 @@ def working_text(raw: str) -> WorkingText:
     pieces.append(raw[cursor:])
     origin.extend(range(cursor, len(raw) + 1))
     return WorkingText("".join(pieces), tuple(origin))
+
+
+def top_level_cuts(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Spans of ``pattern``'s matches outside parentheses (where a clause may be cut)."""
+    cuts: list[tuple[int, int]] = []
+    for match in pattern.finditer(text):
+        before = text[: match.start()]
+        if before.count("(") == before.count(")"):
+            cuts.append((match.start(), match.end()))
+    return cuts

@@ -80,6 +80,26 @@ class ChildbearingReading:
     applies_if: Rule
 
 
+def _negative_test(text: str, *, window_in_text: bool) -> tuple[Rule, tuple[int, int]] | None:
+    """ "a negative pregnancy test (within 7 days)": its leaf and the span it covers.
+
+    The test's window, when written, is how recent the result must be (``max_age_days``);
+    ``window_in_text`` says whether the leaf's text quotes it too.
+    """
+    test = _NEGATIVE_TEST.search(text)
+    if test is None:
+        return None
+    leaf: Rule = {"fact": "pregnancy_test_positive", "op": "is_false"}
+    end = test.end()
+    window = _TEST_WINDOW.match(text, end)
+    if window is not None:
+        if window.group("days") or window.group("hours"):
+            leaf["max_age_days"] = _days(window)
+        end = window.end()
+    leaf["text"] = text[test.start() : end if window_in_text else test.end()].strip()
+    return leaf, (test.start(), end)
+
+
 def read_childbearing(text: str) -> ChildbearingReading | None:
     """ "Female subjects of childbearing potential must have a negative pregnancy test".
 
@@ -95,18 +115,10 @@ def read_childbearing(text: str) -> ChildbearingReading | None:
         return None
     spans: list[tuple[int, int]] = [subject.span()]
     leaves: list[Rule] = []
-    test = _NEGATIVE_TEST.search(text)
-    if test is not None:
-        leaf: Rule = {"fact": "pregnancy_test_positive", "op": "is_false"}
-        end = test.end()
-        window = _TEST_WINDOW.match(text, end)
-        if window is not None:
-            if window.group("days") or window.group("hours"):
-                leaf["max_age_days"] = _days(window)
-            end = window.end()
-        leaf["text"] = text[test.start() : test.end()].strip()
-        leaves.append(leaf)
-        spans.append((test.start(), end))
+    negative_test = _negative_test(text, window_in_text=False)
+    if negative_test is not None:
+        leaves.append(negative_test[0])
+        spans.append(negative_test[1])
     contraception = _CONTRACEPTION.search(text)
     if contraception is not None:
         period = _CONTRACEPTION_PERIOD.match(text, contraception.end())
@@ -188,18 +200,10 @@ def _branch_clause(text: str) -> tuple[dict[str, str], list[Rule]] | None:
             }
         )
         spans.append((contraception.start(), period.end() if period is not None else end))
-    test = _NEGATIVE_TEST.search(text)
-    if test is not None:
-        leaf: Rule = {"fact": "pregnancy_test_positive", "op": "is_false"}
-        end = test.end()
-        window = _TEST_WINDOW.match(text, end)
-        if window is not None:
-            if window.group("days") or window.group("hours"):
-                leaf["max_age_days"] = _days(window)
-            end = window.end()
-        leaf["text"] = text[test.start() : end].strip()
-        leaves.append(leaf)
-        spans.append((test.start(), end))
+    negative_test = _negative_test(text, window_in_text=True)
+    if negative_test is not None:
+        leaves.append(negative_test[0])
+        spans.append(negative_test[1])
     for match in _NOT_LACTATING.finditer(text):
         leaves.append({"fact": "lactating", "op": "is_false", "text": match.group(0).strip()})
         spans.append(match.span())

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from engine.facts import fact_spec
+from engine.parser._text import top_level_cuts
 from engine.parser.alternatives import read_named_count, read_numbered_structure, read_one_of
 from engine.parser.childbearing import (
     PREGNANCY_FACTS,
@@ -425,16 +426,6 @@ def _positive_for_one_of(text: str, kind: str) -> Rule | None:
     return {"any": leaves}
 
 
-def _top_level_cuts(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """Matches of ``pattern`` outside parentheses."""
-    cuts: list[tuple[int, int]] = []
-    for match in pattern.finditer(text):
-        before = text[: match.start()]
-        if before.count("(") == before.count(")"):
-            cuts.append((match.start(), match.end()))
-    return cuts
-
-
 def _pieces(text: str, cuts: list[tuple[int, int]]) -> list[str]:
     pieces: list[str] = []
     cursor = 0
@@ -462,7 +453,7 @@ def _read_split(text: str, kind: str) -> Rule:
     names a treatment or history without the time window a sibling part carries is left for
     review: "A or B within 6 months" may mean A within 6 months too.
     """
-    comma_cuts = _top_level_cuts(text, _COMMA)
+    comma_cuts = top_level_cuts(text, _COMMA)
     if comma_cuts and sum(
         1
         for s, e in _parentheticals(text)
@@ -480,7 +471,7 @@ def _read_split(text: str, kind: str) -> Rule:
     narrowed = _read_before_qualifier(text, kind)
     if narrowed is not None:
         return narrowed
-    and_cuts = _top_level_cuts(text, _COMMA_AND) if kind != EXCLUSION else []
+    and_cuts = top_level_cuts(text, _COMMA_AND) if kind != EXCLUSION else []
     if and_cuts:
         # "The diagnosis of LN was confirmed with renal biopsy ..., and the histological class
         # was III or IV": ", and" joins two requirements of an inclusion more loosely than an
@@ -488,9 +479,9 @@ def _read_split(text: str, kind: str) -> Rule:
         halves = [_read_split(piece, kind) for piece in _pieces(text, and_cuts)]
         if any("review" not in half for half in halves):
             return {"all": halves}
-    or_cuts = _top_level_cuts(text, _TOP_LEVEL_OR)
-    comma_cuts = _top_level_cuts(text, _COMMA)
-    with_cuts = _top_level_cuts(text, _WITH)
+    or_cuts = top_level_cuts(text, _TOP_LEVEL_OR)
+    comma_cuts = top_level_cuts(text, _COMMA)
+    with_cuts = top_level_cuts(text, _WITH)
     if with_cuts and not or_cuts and not comma_cuts:
         # "Systemic JIA with active systemic features within 6 months": what follows "with"
         # narrows the part before it, so that part is required and the rest is for review.
@@ -512,7 +503,7 @@ def _read_split(text: str, kind: str) -> Rule:
     else:
         # "History of dry syndrome for at least 6 months prior to screening and disease still
         # active ...": in an inclusion both halves are required, each read on its own.
-        pieces = _pieces(text, _top_level_cuts(text, _AND))
+        pieces = _pieces(text, top_level_cuts(text, _AND))
         mode = "and"
     if not pieces:
         return whole
@@ -586,7 +577,7 @@ def _read_before_qualifier(text: str, kind: str) -> Rule | None:
     exception; exclusion: the part unless the exception). Examples in an exclusion belong to
     the class the part names, which already excludes; in an inclusion they are left for review.
     """
-    cuts = _top_level_cuts(text, _QUALIFIER)
+    cuts = top_level_cuts(text, _QUALIFIER)
     if not cuts:
         return None
     start, _ = cuts[0]
@@ -691,7 +682,7 @@ def _with_definition(reference: str, definition: Rule) -> Rule:
     remission": the regimen belongs to the first alternative only, so the result is
     any(all(review, regimen), review) and a relapsed patient is never ruled out by it.
     """
-    alternatives = _pieces(reference, _top_level_cuts(reference, re.compile(r",?\s+or\s+")))
+    alternatives = _pieces(reference, top_level_cuts(reference, re.compile(r",?\s+or\s+")))
     if len(alternatives) > 1:
         parts: list[Rule] = []
         for alternative in alternatives:

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from engine.parser._text import top_level_cuts
+
 Rule = dict[str, Any]
 
 _STATUS_WORD = r"(?:refractory|relapsed|relapsing|progressive)"
@@ -110,18 +112,9 @@ def status_leaf(condition: str, statuses: tuple[str, ...], text: str) -> Rule:
     }
 
 
-def _top_level(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    cuts: list[tuple[int, int]] = []
-    for match in pattern.finditer(text):
-        before = text[: match.start()]
-        if before.count("(") == before.count(")"):
-            cuts.append((match.start(), match.end()))
-    return cuts
-
-
 def _alternatives(body: str) -> list[str]:
     """The "or" alternatives of a defining sentence; ", or" binds loosest when present."""
-    cuts = _top_level(body, _OR) or _top_level(body, _BARE_OR)
+    cuts = top_level_cuts(body, _OR) or top_level_cuts(body, _BARE_OR)
     pieces: list[str] = []
     cursor = 0
     for start, end in [*cuts, (len(body), len(body))]:
@@ -201,7 +194,7 @@ def read_status_definition(
     alternatives = _alternatives(body)
     if not alternatives:
         return None
-    split_by_comma = bool(_top_level(body, _OR))
+    split_by_comma = bool(top_level_cuts(body, _OR))
     rules: list[Rule] = []
     for alternative in alternatives:
         rule = _read_alternative(alternative, condition, read_rest, regimen, reference)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool
@@ -79,3 +80,24 @@ def make_window(
     yield make
     db_pool.waitForDone(20_000)
     QApplication.processEvents()
+
+
+@pytest.fixture
+def window_at_1366x768(
+    qtbot: QtBot, make_window: Callable[..., Any]
+) -> Callable[[PatientProfile], Any]:
+    """A window shown at a clinic workstation's 1366x768 with ``profile`` matched."""
+
+    def show(profile: PatientProfile) -> Any:
+        window = make_window()
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        generation = window._generation
+        window.profile_panel.set_profile(profile)
+        qtbot.waitUntil(
+            lambda: window._generation > generation and not window.matching, timeout=15000
+        )
+        return window
+
+    return show

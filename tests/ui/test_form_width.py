@@ -13,17 +13,6 @@ from engine.profile import PatientProfile
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
-def _shown(qtbot: QtBot, make_window: Callable[..., Any], profile: PatientProfile) -> Any:
-    window = make_window()
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    generation = window._generation
-    window.profile_panel.set_profile(profile)
-    qtbot.waitUntil(lambda: window._generation > generation and not window.matching, timeout=15000)
-    return window
-
-
 def _form_fits(window: Any) -> bool:
     area = window.profile_panel.scroll_area
     return bool(
@@ -33,11 +22,11 @@ def _form_fits(window: Any) -> bool:
 
 def test_the_form_shows_its_rows_whole_beside_the_results(
     qtbot: QtBot,
-    make_window: Callable[..., Any],
+    window_at_1366x768: Callable[[PatientProfile], Any],
     golden_profile: Callable[[str], PatientProfile],
 ) -> None:
     # Dates and the "Remove diagnosis" button were cut off behind a sideways scroll bar.
-    window = _shown(qtbot, make_window, golden_profile("adult_refractory_sle"))
+    window = window_at_1366x768(golden_profile("adult_refractory_sle"))
     qtbot.waitUntil(lambda: _form_fits(window))
     assert window.profile_panel.scroll_area.horizontalScrollBar().maximum() == 0
     assert window.width() == 1366  # the room came from the results, not a wider window
@@ -45,10 +34,10 @@ def test_the_form_shows_its_rows_whole_beside_the_results(
 
 def test_a_split_the_user_drags_is_not_undone(
     qtbot: QtBot,
-    make_window: Callable[..., Any],
+    window_at_1366x768: Callable[[PatientProfile], Any],
     golden_profile: Callable[[str], PatientProfile],
 ) -> None:
-    window = _shown(qtbot, make_window, golden_profile("adult_refractory_sle"))
+    window = window_at_1366x768(golden_profile("adult_refractory_sle"))
     qtbot.waitUntil(lambda: _form_fits(window))
     splitter = window.main_splitter
     total = sum(splitter.sizes())

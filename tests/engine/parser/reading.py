@@ -25,3 +25,17 @@ def rule_of(item: str, kind: str = "inclusion") -> Any:
     criteria = document["criteria"]
     assert len(criteria) == 1, criteria
     return strip_text(criteria[0]["rule"])
+
+
+def ever(treatment: str) -> dict[str, Any]:
+    """A treatment ever given, as the parser writes it (texts left out)."""
+    return {"fact": f"treatment.{treatment}", "op": "ever"}
+
+
+def lasting(treatment: str, months: int) -> dict[str, Any]:
+    """A treatment given for at least ``months``, as the parser writes it."""
+    return {
+        "fact": f"treatment.{treatment}",
+        "op": "duration_at_least",
+        "window": {"months": months},
+    }

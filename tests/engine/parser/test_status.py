@@ -11,6 +11,7 @@ from engine import load_criteria
 from engine.evaluator import evaluate_trial
 from engine.parser import parse_criteria_text
 from engine.parser.status import read_status_definition, status_lead, undefined_statuses
+from tests.engine.parser.reading import ever, lasting
 from tests.engine.parser.reading import strip_text as _strip_text
 
 
@@ -38,18 +39,6 @@ def common_rule(item: str) -> Any:
 
 def status(condition: str, *statuses: str) -> dict[str, Any]:
     return {"fact": "diagnosis", "op": "has", "value": [condition], "status": list(statuses)}
-
-
-def ever(treatment: str) -> dict[str, Any]:
-    return {"fact": f"treatment.{treatment}", "op": "ever"}
-
-
-def lasting(treatment: str, months: int) -> dict[str, Any]:
-    return {
-        "fact": f"treatment.{treatment}",
-        "op": "duration_at_least",
-        "window": {"months": months},
-    }
 
 
 def statuses_in(rule: Any) -> list[list[str]]:

@@ -7,20 +7,8 @@ from typing import Any
 import pytest
 
 from engine.parser.treatments import read_treatment_definition, treatment_id
-from tests.engine.parser.reading import rule_of
+from tests.engine.parser.reading import ever, lasting, rule_of
 from tests.engine.parser.reading import strip_text as _strip_text
-
-
-def ever(treatment: str) -> dict[str, Any]:
-    return {"fact": f"treatment.{treatment}", "op": "ever"}
-
-
-def lasting(treatment: str, months: int) -> dict[str, Any]:
-    return {
-        "fact": f"treatment.{treatment}",
-        "op": "duration_at_least",
-        "window": {"months": months},
-    }
 
 
 def review(text: str) -> dict[str, str]:

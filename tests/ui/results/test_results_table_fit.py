@@ -20,16 +20,9 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 
 def _shown_at_1366x768(
-    qtbot: QtBot, make_window: Callable[..., Any], profile: PatientProfile
+    qtbot: QtBot, window_at_1366x768: Callable[[PatientProfile], Any], profile: PatientProfile
 ) -> Any:
-    window = make_window()
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    generation = window._generation
-    window.profile_panel.set_profile(profile)
-    qtbot.waitUntil(lambda: window._generation > generation and not window.matching, timeout=15000)
-    panel = window.results_panel
+    panel = window_at_1366x768(profile).results_panel
     assert panel.model.rowCount() == 5
     qtbot.waitUntil(lambda: panel.table.horizontalHeader().length() > 0)
     return panel
@@ -46,11 +39,11 @@ def _assert_short_columns_are_not_cut(table: Any) -> None:
 @pytest.mark.parametrize("patient", ["adult_refractory_sle", "low_anc_sle"])
 def test_results_table_fits_its_pane_at_1366x768(
     qtbot: QtBot,
-    make_window: Callable[..., Any],
+    window_at_1366x768: Callable[[PatientProfile], Any],
     golden_profile: Callable[[str], PatientProfile],
     patient: str,
 ) -> None:
-    panel = _shown_at_1366x768(qtbot, make_window, golden_profile(patient))
+    panel = _shown_at_1366x768(qtbot, window_at_1366x768, golden_profile(patient))
     table = panel.table
     model = panel.model
     # These patients leave nothing to ask, so the table has the whole pane.
@@ -73,10 +66,10 @@ def test_results_table_fits_its_pane_at_1366x768(
 
 def test_beside_the_ask_next_list_title_and_site_keep_a_readable_width(
     qtbot: QtBot,
-    make_window: Callable[..., Any],
+    window_at_1366x768: Callable[[PatientProfile], Any],
     golden_profile: Callable[[str], PatientProfile],
 ) -> None:
-    panel = _shown_at_1366x768(qtbot, make_window, golden_profile("missing_labs_sle"))
+    panel = _shown_at_1366x768(qtbot, window_at_1366x768, golden_profile("missing_labs_sle"))
     table = panel.table
     assert panel.ask_next_box.isVisible()
     # Too narrow for every column: the title and site are not squeezed to "N…", the table
