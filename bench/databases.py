@@ -92,8 +92,10 @@ def _copy_base(target: Path, copies: int) -> None:
             name
             for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name != 'alembic_version'"
-                # Rule atoms are shared by every copy (a set's program names them by id).
+                # Rule atoms are shared by every copy (a set's program names them by id);
+                # the versions of derived data are the database's, not a trial's.
                 " AND name != 'referrals' AND name != 'criteria_atoms'"
+                " AND name != 'derived_versions'"
             )
         ]
         # Parents first, so foreign keys hold as rows arrive.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
 
 
+# Registries use a handful of status texts; a match classifies tens of thousands of trials.
+@functools.lru_cache(maxsize=256)
 def _status_class(status: str | None) -> tuple[StatusClass, int, str | None]:
     normalised = (status or "").strip().upper().replace(" ", "_").replace(",", "")
     if normalised in OPEN_STATUSES:

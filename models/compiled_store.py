@@ -20,6 +20,7 @@ from engine.compiled import CompiledSet, Shape, compile_criteria_data
 from engine.errors import CriteriaError
 from models.criteria_set import CriteriaAtom, CriteriaProgram, CriteriaSet
 from models.database import SessionFactory
+from models.topics import stored_topics_usable, topic_trials
 from models.trial import Site, Trial, TrialCondition, TrialKeyword
 
 # Bump when the compiled text or the atom body changes meaning: older texts are then ignored
@@ -177,10 +178,12 @@ class StoredSetRow:
 
 
 def read_stored_sets(
-    session_factory: SessionFactory, trial_ids: Sequence[str] | None
+    session_factory: SessionFactory,
+    trial_ids: Sequence[str] | None,
+    topics: frozenset[str] | None = None,
 ) -> list[StoredSetRow]:
-    """The given trials' (None: every trial's) stored sets with their programs (through
-    indexes only)."""
+    """The given trials' (None: every trial's, or with ``topics`` every trial's having one of
+    those stored topics) stored sets with their programs (through indexes only)."""
     query = sa.select(
         CriteriaSet.trial_id,
         CriteriaSet.source,
@@ -192,6 +195,8 @@ def read_stored_sets(
     with session_factory() as session:
         connection = session.connection()
         if trial_ids is None:
+            if topics is not None:
+                query = query.where(CriteriaSet.trial_id.in_(topic_trials(topics)))
             queries = [query]
         else:
             queries = [
@@ -303,3 +308,46 @@ def read_screening(
             ).all()
         }
     return rows, joined[0], joined[1], titles
+
+
+class TopicScreening(NamedTuple):
+    """The trials about a patient's conditions, read through the stored topics."""
+
+    rows: list[ScreeningColumns]
+    titles: dict[str, str | None]
+    # How many trials the database holds in all (the others are about other conditions).
+    total: int
+
+
+def read_topic_screening(
+    session_factory: SessionFactory, wanted: frozenset[str]
+) -> TopicScreening | None:
+    """The screening columns and titles of the trials having one of the ``wanted`` topics
+    (models.topics.candidate_topics), in trial id order; None when the stored topics cannot
+    be used (the caller then reads every trial with ``read_screening``)."""
+    with session_factory() as session:
+        if not stored_topics_usable(session):
+            return None
+        total = session.scalar(sa.select(sa.func.count()).select_from(Trial)) or 0
+        found = (
+            session.connection()
+            .execute(
+                sa.select(
+                    Trial.trial_id,
+                    Trial.overall_status,
+                    Trial.minimum_age,
+                    Trial.maximum_age,
+                    Trial.sex,
+                    Trial.last_update,
+                    Trial.record_version,
+                    Trial.brief_title,
+                    Trial.official_title,
+                )
+                .where(Trial.trial_id.in_(topic_trials(wanted)))
+                .order_by(Trial.trial_id)
+            )
+            .all()
+        )
+    rows = [ScreeningColumns(*row[:7]) for row in found]
+    titles = {row[0]: row[7] or row[8] for row in found}
+    return TopicScreening(rows, titles, total)

@@ -22,7 +22,7 @@ DATABASE_URL_ENV = "TRIALMATCH_DB_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision in models/migrations/versions (a test checks it against the scripts).
 # Start-up compares the database's alembic_version with it and needs alembic only to migrate.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 ALEMBIC_VERSION_TABLE = "alembic_version"
 # How long a connection waits for another writer before giving up ("database is locked").
 SQLITE_BUSY_TIMEOUT_MS = 10000

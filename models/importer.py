@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from engine.identity import identity_content, local_trial_id
 from engine.registry_text import AgeFormatError, parse_age_days, unescape_registry_text
 from models.base import Base
+from models.topics import TrialTopic, topic_rows, topics_of
 from models.trial import (
     ArmGroup,
     CentralContact,
@@ -537,6 +538,7 @@ _ARMS = _table(ArmGroup)
 _INTERVENTIONS = _table(Intervention)
 _OFFICIALS = _table(OverallOfficial)
 _CENTRAL_CONTACTS = _table(CentralContact)
+_TOPICS = _table(TrialTopic)
 # The tables holding one row per list item of a record, keyed by trial_id (site contacts hang
 # off sites and are handled with them).
 _TRIAL_CHILD_TABLES = (
@@ -547,6 +549,7 @@ _TRIAL_CHILD_TABLES = (
     _INTERVENTIONS,
     _OFFICIALS,
     _CENTRAL_CONTACTS,
+    _TOPICS,
     _SITES,
 )
 
@@ -583,6 +586,7 @@ def _insert_children(session: Session, studies: Sequence[ParsedStudy]) -> None:
     """Insert every child row of these studies with one executemany per table."""
     rows: dict[sa.Table, list[dict[str, object]]] = {table: [] for table in _TRIAL_CHILD_TABLES}
     site_contacts: list[tuple[Mapping[str, object], ...]] = []
+    memo: dict[str, frozenset[str]] = {}
     for study in studies:
         trial_id = study.trial_id
         rows[_COLLABORATORS].extend(_numbered(trial_id, study.collaborators))
@@ -593,6 +597,10 @@ def _insert_children(session: Session, studies: Sequence[ParsedStudy]) -> None:
         rows[_KEYWORDS].extend(
             {"trial_id": trial_id, "position": position, "keyword": keyword}
             for position, keyword in enumerate(study.keywords)
+        )
+        # What the trial is about, for the matcher's SQL prefilter (models/topics.py).
+        rows[_TOPICS].extend(
+            topic_rows(trial_id, topics_of(study.conditions, study.keywords, study.title, memo))
         )
         rows[_ARMS].extend(_numbered(trial_id, study.arms))
         rows[_INTERVENTIONS].extend(_numbered(trial_id, study.interventions))

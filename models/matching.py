@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 import functools
 import gc
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -35,7 +34,6 @@ from engine.ranking import CLOSED_STATUSES, RankedTrial, Site, rank_trials
 from engine.ranking import TrialSummary as RankingSummary
 from engine.registry_text import NO_AGE_LIMIT_TEXTS
 from engine.units import Settings
-from engine.vocabulary import CONDITIONS, condition_covers, normalise_term
 from models.compiled_store import (
     NAME_SEPARATOR,
     ScreeningColumns,
@@ -46,6 +44,7 @@ from models.compiled_store import (
     read_screening,
     read_sites,
     read_stored_sets,
+    read_topic_screening,
 )
 from models.criteria_library import CriteriaChoice, CriteriaLibrary, CriteriaSourceError
 from models.database import SessionFactory
@@ -63,6 +62,12 @@ from models.operations import (
     load_trial_summaries,
 )
 from models.settings import ClinicSettings
+from models.topics import (
+    candidate_topics,
+    is_topic_candidate,
+    patient_conditions,
+    topics_of,
+)
 
 AskNextItem = AskItem
 R = TypeVar("R")
@@ -538,38 +543,6 @@ def with_registry_criteria(
 # Prefilter: which trials are candidates for this patient before any rule is evaluated
 
 
-def _term_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
-    terms: dict[str, str] = {}
-    for condition in CONDITIONS.values():
-        for term in (condition.id.replace("_", " "), condition.label, *condition.synonyms):
-            key = normalise_term(term)
-            if key:
-                terms.setdefault(key, condition.id)
-    alternatives = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), terms
-
-
-_TERMS, _TERM_CONDITION = _term_pattern()
-# Words naming the whole area the vocabulary belongs to (autoimmune and rheumatic disease):
-# a trial named only by them ("Autoimmune Diseases") may take any vocabulary patient.
-_UMBRELLA = re.compile(
-    r"(?<!\w)(?:autoimmun\w*|auto immun\w*|immune mediated|immune system|immunological"
-    r"|rheumat\w*|connective tissue|collagen|vasculit\w*|arthrit\w*|myosit\w*|myopath\w*"
-    r"|lupus|scleroderma|sclerosis|sjogren\w*|sicca)(?!\w)"
-)
-AREA_TOPIC = "*autoimmune"
-
-
-def text_topics(text: str) -> frozenset[str]:
-    """The vocabulary conditions a registry text names; AREA_TOPIC when it names only the area."""
-    normalised = normalise_term(text)
-    found = {_TERM_CONDITION[match.group(0)] for match in _TERMS.finditer(normalised)}
-    if not found and _UMBRELLA.search(normalised):
-        # Only when no condition is named: "Rheumatoid Arthritis" is about RA, not the area.
-        found.add(AREA_TOPIC)
-    return frozenset(found)
-
-
 def trial_topics(
     row: ScreeningRow, memo: dict[str, frozenset[str]] | None = None
 ) -> frozenset[str]:
@@ -579,63 +552,6 @@ def trial_topics(
     keywords listed, and a title naming none): such a trial stays a candidate for everyone.
     """
     return topics_of(row.conditions, row.keywords, row.title, memo)
-
-
-def topics_of(
-    conditions: Sequence[str],
-    keywords: Sequence[str],
-    title: str | None,
-    memo: dict[str, frozenset[str]] | None = None,
-) -> frozenset[str]:
-    """``trial_topics`` from a trial's condition names, keywords and title."""
-    memo = {} if memo is None else memo
-
-    def topics(text: str) -> frozenset[str]:
-        cached = memo.get(text)
-        if cached is None:
-            cached = memo[text] = text_topics(text)
-        return cached
-
-    found: set[str] = set()
-    for text in (*conditions, *keywords):
-        found |= topics(text)
-    if not found and title:
-        found |= topics(title)
-    if not found and (conditions or keywords):
-        # Named conditions outside the vocabulary and its area (oncology, cardiology ...).
-        found.add(OTHER_TOPIC)
-    return frozenset(found)
-
-
-OTHER_TOPIC = "*other"
-
-
-def patient_conditions(profile: PatientProfile) -> frozenset[str]:
-    """The patient's conditions as vocabulary ids (lupus nephritis when biopsy classes exist)."""
-    found: set[str] = set()
-    for diagnosis in profile.diagnoses:
-        found.add(diagnosis.condition)
-        if diagnosis.lupus_nephritis is not None and diagnosis.lupus_nephritis.classes:
-            found.add("lupus_nephritis")
-    return frozenset(found)
-
-
-def is_topic_candidate(topics: frozenset[str], conditions: frozenset[str]) -> bool:
-    """Whether a trial about ``topics`` is evaluated for a patient with ``conditions``.
-
-    Conservative: a patient without diagnoses gets every trial; a trial whose topic cannot be
-    read, or that names the autoimmune / rheumatic area without a vocabulary condition, stays a
-    candidate; otherwise one of its conditions must be the patient's, a broader form of it, or
-    a narrower form (a lupus nephritis trial for an SLE patient: the biopsy may not be recorded).
-    """
-    if not conditions or not topics or AREA_TOPIC in topics:
-        return True
-    return any(
-        condition_covers(topic, condition) or condition_covers(condition, topic)
-        for topic in topics
-        if topic in CONDITIONS
-        for condition in conditions
-    )
 
 
 def _split_names(joined: str | None) -> tuple[str, ...]:
@@ -670,7 +586,8 @@ class _Catalog:
 
     stamp: tuple[object, ...]
     rows: list[ScreeningColumns]
-    topics: dict[str, frozenset[str]]
+    # Each trial's topics; None when only the trials having the ``scope`` topics were read.
+    topics: dict[str, frozenset[str]] | None
     by_id: dict[str, ScreeningColumns]
     titles: dict[str, str | None]
     # A candidate's program, or why its rules cannot be used (shown as a problem).
@@ -691,13 +608,29 @@ class _Catalog:
     # Trials by (topics, registry limits, closed), made by the first prefilter.
     groups: (
         dict[
-            tuple[frozenset[str], tuple[str | None, str | None, str | None], bool],
+            tuple[frozenset[str] | None, tuple[str | None, str | None, str | None], bool],
             list[ScreeningColumns],
         ]
         | None
     ) = None
     # The last prefilter: its inputs and result (candidates, closed, other conditions, age/sex).
     prefilter: tuple[tuple[object, ...], tuple[tuple[str, ...], int, int, int]] | None = None
+    # None: ``rows`` holds every trial. Otherwise only the trials having one of these stored
+    # topics were read (models.topics): the candidates by topic of patients whose candidate
+    # topics are exactly these; the ``unread`` others are about other conditions.
+    scope: frozenset[str] | None = None
+    unread: int = 0
+
+    def carry_over(self, earlier: _Catalog) -> None:
+        """Keep what an earlier catalogue of the same stamp read about trials."""
+        self.programs = earlier.programs
+        self.pool = earlier.pool
+        self.decoded = earlier.decoded
+        self.registry = earlier.registry
+        self.ranking = earlier.ranking
+        self.summaries = earlier.summaries
+        self.details = earlier.details
+        self.sites = earlier.sites
 
 
 @dataclass
@@ -711,6 +644,8 @@ class _Previous:
 
 
 PREFETCHED_DETAILS = 25
+# Above this many trial ids, candidates' rows are selected by their topics instead of by id.
+_IN_QUERY_LIMIT = 1000
 
 
 @contextlib.contextmanager
@@ -778,10 +713,47 @@ class Matcher:
             self._groups(catalog)
             self._prepare(catalog, [row.trial_id for row in catalog.rows], everything=True)
 
-    def _load(self) -> _Catalog:
+    def _load(self, wanted: frozenset[str] | None = None) -> _Catalog:
+        """The catalogue for the database as it is now: every trial, or (``wanted``: the
+        candidate topics of the patient about to be matched) at least the trials having one
+        of those topics, read through the stored topics when they can be used."""
         stamp = database_stamp(self._session_factory)
-        if self._catalog is not None and self._catalog.stamp == stamp:
-            return self._catalog
+        earlier = self._catalog
+        same = earlier if earlier is not None and earlier.stamp == stamp else None
+        if same is not None and (same.scope is None or same.scope == wanted):
+            return same
+        catalog = None
+        if wanted is not None:
+            catalog = self._read_topic_scope(stamp, wanted)
+        if catalog is None:
+            catalog = self._read_everything(stamp)
+        if same is not None:
+            # Same database, more trials read: what was compiled and read still holds.
+            catalog.carry_over(same)
+        else:
+            self._previous = None
+            self._reset_atoms()
+        self._catalog = catalog
+        return catalog
+
+    def _read_topic_scope(
+        self, stamp: tuple[object, ...], wanted: frozenset[str]
+    ) -> _Catalog | None:
+        screening = read_topic_screening(self._session_factory, wanted)
+        if screening is None:
+            return None
+        rows = screening.rows
+        return _Catalog(
+            stamp,
+            rows,
+            None,
+            {row.trial_id: row for row in rows},
+            screening.titles,
+            scope=wanted,
+            unread=screening.total - len(rows),
+        )
+
+    def _read_everything(self, stamp: tuple[object, ...]) -> _Catalog:
         rows, conditions, keywords, titles = read_screening(self._session_factory)
         memo: dict[str, frozenset[str]] = {}
         # Many trials share their conditions and keywords (and, when those name nothing, the
@@ -797,10 +769,7 @@ class Matcher:
                     _split_names(names[0]), _split_names(names[1]), names[2], memo
                 )
             topics[trial_id] = found
-        self._catalog = _Catalog(stamp, rows, topics, {row.trial_id: row for row in rows}, titles)
-        self._previous = None
-        self._reset_atoms()
-        return self._catalog
+        return _Catalog(stamp, rows, topics, {row.trial_id: row for row in rows}, titles)
 
     def _add_atom(self, atom_id: int, body: str) -> None:
         criterion = atom_criterion(body)
@@ -850,8 +819,16 @@ class Matcher:
         missing = [trial_id for trial_id in trial_ids if trial_id not in catalog.programs]
         if not missing:
             return
+        if everything:
+            records = read_stored_sets(self._session_factory, None)
+        elif catalog.scope is not None and len(missing) > _IN_QUERY_LIMIT:
+            # Many candidates of a topic read: select their sets by the same topics in one
+            # query rather than by thousands of ids (sets of trials not asked for are skipped).
+            records = read_stored_sets(self._session_factory, None, catalog.scope)
+        else:
+            records = read_stored_sets(self._session_factory, missing)
         stored: dict[str, dict[str, StoredSetRow]] = {}
-        for record in read_stored_sets(self._session_factory, None if everything else missing):
+        for record in records:
             stored.setdefault(record.trial_id, {})[record.source] = record
         chosen_sets: list[tuple[str, StoredSetRow, tuple[object, ...]]] = []
         fallback: list[str] = []
@@ -981,13 +958,14 @@ class Matcher:
     def _groups(
         catalog: _Catalog,
     ) -> dict[
-        tuple[frozenset[str], tuple[str | None, str | None, str | None], bool],
+        tuple[frozenset[str] | None, tuple[str | None, str | None, str | None], bool],
         list[ScreeningColumns],
     ]:
         """Trials alike in topic, registry limits and closedness: the prefilter decides each
-        group once."""
+        group once. (Topic None: read as a candidate by its stored topics.)"""
         if catalog.groups is None:
             catalog.groups = {}
+            topics = catalog.topics
             closed: dict[str | None, bool] = {}
             for row in catalog.rows:
                 status = row.overall_status
@@ -995,7 +973,7 @@ class Matcher:
                 if is_closed is None:
                     is_closed = closed[status] = _status_closed(status)
                 key = (
-                    catalog.topics[row.trial_id],
+                    None if topics is None else topics[row.trial_id],
                     (row.minimum_age, row.maximum_age, row.sex),
                     is_closed,
                 )
@@ -1014,6 +992,7 @@ class Matcher:
         conditions, or outside the registry's age limits or sex (kept until these change)."""
         conditions = patient_conditions(profile)
         key: tuple[object, ...] = (
+            catalog.scope,
             conditions,
             include_closed,
             all_conditions,
@@ -1028,13 +1007,16 @@ class Matcher:
             return catalog.prefilter[1]
         groups = self._groups(catalog)
         chosen: list[list[ScreeningColumns]] = []
-        hidden_closed = other_conditions = excluded_age_sex = 0
+        hidden_closed = excluded_age_sex = 0
+        # Trials the catalogue did not read are about none of the patient's conditions.
+        other_conditions = catalog.unread
         registry_memo: dict[tuple[str | None, str | None, str | None], bool] = {}
         topic_memo: dict[frozenset[str], bool] = {}
         for (topics, limits, closed), rows in groups.items():
             if not all_conditions:
-                candidate = topic_memo.get(topics)
+                candidate = True if topics is None else topic_memo.get(topics)
                 if candidate is None:
+                    assert topics is not None
                     candidate = topic_memo[topics] = is_topic_candidate(topics, conditions)
                 if not candidate:
                     other_conditions += len(rows)
@@ -1082,7 +1064,9 @@ class Matcher:
         include_closed: bool,
         all_conditions: bool,
     ) -> MatchReport:
-        catalog = self._load()
+        conditions = patient_conditions(profile)
+        wanted = None if all_conditions or not conditions else candidate_topics(conditions)
+        catalog = self._load(wanted)
         settings = engine_settings(self.settings)
         facts = build_facts(profile, screening_date, settings)
         candidates, hidden_closed, other_conditions, excluded_age_sex = self._candidates(
@@ -1230,9 +1214,17 @@ class Matcher:
                     [self._atom_outcome(atom_id, facts) for atom_id in program.atoms],
                     program.shape,
                 )
-            outcomes[trial_id] = (
-                outcome if outcome.trial_id == trial_id else replace(outcome, trial_id=trial_id)
-            )
+            if outcome.trial_id != trial_id:
+                # Not dataclasses.replace: this runs for every copy of a shared program.
+                outcome = TrialOutcome(
+                    trial_id,
+                    outcome.verdict,
+                    outcome.near_miss,
+                    outcome.best_cohort,
+                    outcome.counts,
+                    outcome.missing_facts,
+                )
+            outcomes[trial_id] = outcome
         self._previous = _Previous(catalog.stamp, settings, facts, outcomes)
         return outcomes
 

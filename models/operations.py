@@ -6,6 +6,7 @@ dataclasses (never ORM objects), so callers on other threads never lazy-load.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from models.importer import (
     upsert_trials,
 )
 from models.referral import Referral, ReferralKind, add_referral, find_referrals
+from models.topics import refresh_topics
 from models.trial import (
     TRIAL_CHILDREN,
     Site,
@@ -223,6 +225,16 @@ def bundled_trial_files() -> tuple[Path, ...]:
     return tuple(sorted(resource_path("trials").glob("*.json")))
 
 
+def _refresh_derived(session_factory: SessionFactory) -> None:
+    """Derive stored topics again when this version derives them differently.
+
+    Best effort: when the database is busy or read-only the old topics stay, and the matcher,
+    seeing their version, reads every trial instead (slower, never a different result).
+    """
+    with contextlib.suppress(sa.exc.SQLAlchemyError):
+        refresh_topics(session_factory)
+
+
 def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> OpenedDatabase:
     """Open (creating if needed) the database at ``url`` and migrate it to the newest schema.
 
@@ -253,6 +265,7 @@ def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> O
         session_factory = make_session_factory(engine)
         with session_factory() as session:
             is_empty = count_trials(session) == 0
+        _refresh_derived(session_factory)
     except DatabaseError:
         engine.dispose()
         raise

@@ -3,6 +3,7 @@
 from models.base import Base
 from models.criteria_set import CriteriaAtom, CriteriaProgram, CriteriaSet
 from models.referral import Referral
+from models.topics import DerivedVersion, TrialTopic
 from models.trial import (
     ArmGroup,
     CentralContact,
@@ -24,6 +25,7 @@ __all__ = [
     "CriteriaAtom",
     "CriteriaProgram",
     "CriteriaSet",
+    "DerivedVersion",
     "Intervention",
     "OverallOfficial",
     "Referral",
@@ -32,4 +34,5 @@ __all__ = [
     "Trial",
     "TrialCondition",
     "TrialKeyword",
+    "TrialTopic",
 ]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bench.atom_share import atom_share
 from bench.databases import database_path
@@ -103,3 +104,25 @@ def test_quick_mode_prints_every_row(tmp_path: Path) -> None:
         assert len(cells) == 4
         assert cells[1]
         assert cells[3] in {"met", "MISSED", "n/a"}
+
+
+def test_a_copied_database_keeps_every_trials_topics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 100,000 set is copies of the 10,000 one: each copy must have its topic rows, or
+    the matcher would read every trial instead of the topics' candidates."""
+    import bench.databases
+    from models.database import sqlite_url
+    from models.operations import open_database
+    from models.topics import stored_topics_usable
+
+    monkeypatch.setattr(bench.databases, "BASE_LIMIT", 20)
+    path = bench.databases.benchmark_database(40, tmp_path)
+    opened = open_database(sqlite_url(path), bundled_files=())
+    try:
+        with opened.session_factory() as session:
+            assert stored_topics_usable(session)
+            topical = session.scalar(sa.text("SELECT count(DISTINCT trial_id) FROM trial_topics"))
+        assert topical == 40
+    finally:
+        opened.engine.dispose()

@@ -12,15 +12,7 @@ import pytest
 from engine.profile import profile_from_dict
 from models.criteria_set import CriteriaSource
 from models.database import SessionFactory
-from models.matching import (
-    AREA_TOPIC,
-    OTHER_TOPIC,
-    Matcher,
-    is_topic_candidate,
-    match_patient,
-    registry_criteria,
-    trial_topics,
-)
+from models.matching import Matcher, match_patient, registry_criteria, trial_topics
 from models.operations import (
     OpenedDatabase,
     ScreeningRow,
@@ -30,6 +22,7 @@ from models.operations import (
     store_criteria_set,
 )
 from models.profile_io import load_profile
+from models.topics import AREA_TOPIC, OTHER_TOPIC, is_topic_candidate
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"

@@ -1,0 +1,306 @@
+"""The SQL prefilter on stored topics reads fewer trials and changes no report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import models.matching
+from bench.generate import write_bulk_zip
+from engine.parser import parse_criteria_text
+from engine.profile import PatientProfile, profile_from_dict
+from models.criteria_set import CriteriaSource
+from models.database import downgrade_to, sqlite_url
+from models.matching import Matcher, MatchReport
+from models.operations import (
+    OpenedDatabase,
+    get_trial,
+    import_files,
+    list_trials,
+    open_database,
+    store_criteria_set,
+)
+from models.topics import (
+    AREA_TOPIC,
+    NO_TOPIC,
+    OTHER_TOPIC,
+    TOPICS_VERSION,
+    DerivedVersion,
+    TrialTopic,
+    candidate_topics,
+    is_topic_candidate,
+    topics_of,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden"
+SCREENING = dt.date(2026, 11, 23)
+PATIENTS = sorted(path.stem for path in GOLDEN.glob("*.json") if path.stem != "expected")
+GENERATED = 120
+
+
+def _study(nct_id: str, title: str, conditions: list[str], keywords: list[str]) -> dict[str, Any]:
+    return {
+        "protocolSection": {
+            "identificationModule": {"nctId": nct_id, "briefTitle": title},
+            "statusModule": {"overallStatus": "RECRUITING"},
+            "conditionsModule": {"conditions": conditions, "keywords": keywords},
+            "eligibilityModule": {"eligibilityCriteria": "Inclusion Criteria:\n\n* Age >= 18\n"},
+        }
+    }
+
+
+# Records whose topics come from the title, the area words, or nothing at all.
+ODD_STUDIES = [
+    _study("NCT09100001", "A registry of a new infusion device", [], []),
+    _study("NCT09100002", "CAR-T cells in autoimmune disease", ["Autoimmune Diseases"], []),
+    _study("NCT09100003", "Lymphoma study", ["Diffuse Large B-Cell Lymphoma"], ["CD19"]),
+    _study("NCT09100004", "CAR-T for refractory lupus nephritis", [], []),
+    _study("NCT09100005", "Basket", ["Systemic Sclerosis", "Lymphoma"], ["myositis"]),
+]
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedDatabase]:
+    """The bundled seeds, generated trials with parsed sets stored, and the odd records."""
+    work = tmp_path_factory.mktemp("topics")
+    opened = open_database(sqlite_url(work / "trials.sqlite"))
+    source = write_bulk_zip(work / "studies.zip", GENERATED, 2026)
+    odd = work / "odd.json"
+    odd.write_text(json.dumps({"studies": ODD_STUDIES}), "utf-8")
+    report = import_files(opened.session_factory, [source, odd])
+    assert not report.failed
+    for trial in list_trials(opened.session_factory):
+        if not trial.trial_id.startswith("NCT99"):
+            continue
+        detail = get_trial(opened.session_factory, trial.trial_id)
+        assert detail is not None
+        parsed = parse_criteria_text(trial.trial_id, detail.eligibility_criteria or "")
+        store_criteria_set(
+            opened.session_factory,
+            trial.trial_id,
+            CriteriaSource.AUTOMATIC,
+            json.dumps(parsed),
+            verified=False,
+        )
+    yield opened
+    opened.engine.dispose()
+
+
+def _profile(name: str, without_diagnoses: bool = False) -> PatientProfile:
+    data = json.loads((GOLDEN / f"{name}.json").read_text("utf-8"))
+    if without_diagnoses:
+        data["diagnoses"] = []
+    return profile_from_dict(data, today=SCREENING)
+
+
+def _fields(report: MatchReport) -> tuple[object, ...]:
+    return (
+        [
+            (
+                item.trial_id,
+                item.title,
+                item.outcome.verdict,
+                item.outcome.counts,
+                item.outcome.missing_facts,
+                item.criteria_origin,
+            )
+            for item in report.trials
+        ],
+        report.hidden_closed,
+        report.other_conditions,
+        report.excluded_age_sex,
+        [(problem.trial_id, problem.problem) for problem in report.problems],
+        report.ask_next,
+    )
+
+
+def _every_trial_read(database: OpenedDatabase, profile: PatientProfile, **options: Any) -> Any:
+    matcher = Matcher(database.session_factory)
+    matcher.preload()  # the whole catalogue: topics derived in memory from every trial
+    return _fields(matcher.match(profile, screening_date=SCREENING, **options))
+
+
+@pytest.fixture
+def no_full_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if the matcher reads every trial instead of using the stored topics."""
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("read every trial although the stored topics could be used")
+
+    monkeypatch.setattr(models.matching, "read_screening", refuse)
+
+
+def _stored(database: OpenedDatabase) -> dict[str, set[str]]:
+    with database.session_factory() as session:
+        found: dict[str, set[str]] = {}
+        for trial_id, topic in session.execute(sa.select(TrialTopic.trial_id, TrialTopic.topic)):
+            found.setdefault(trial_id, set()).add(topic)
+    return found
+
+
+def _derived(database: OpenedDatabase) -> dict[str, set[str]]:
+    expected: dict[str, set[str]] = {}
+    for trial in list_trials(database.session_factory):
+        detail = get_trial(database.session_factory, trial.trial_id)
+        assert detail is not None
+        summary = detail.summary
+        topics = topics_of(summary.conditions, detail.keywords, summary.title)
+        expected[trial.trial_id] = set(topics) or {NO_TOPIC}
+    return expected
+
+
+def test_import_stores_each_trials_topics(database: OpenedDatabase) -> None:
+    stored = _stored(database)
+    assert stored == _derived(database)
+    assert stored["NCT09100001"] == {NO_TOPIC}
+    assert stored["NCT09100002"] == {AREA_TOPIC}
+    assert stored["NCT09100003"] == {OTHER_TOPIC}
+    assert stored["NCT09100004"] == {"lupus_nephritis"}  # from the title
+    assert stored["NCT09100005"] == {"ssc", "inflammatory_myopathy"}
+
+
+@pytest.mark.parametrize("patient", PATIENTS)
+def test_a_new_matcher_reads_only_topic_candidates_and_reports_the_same(
+    database: OpenedDatabase, patient: str
+) -> None:
+    profile = _profile(patient)
+    expected = _every_trial_read(database, profile)
+    refuse_full_read = pytest.MonkeyPatch()
+    refuse_full_read.setattr(
+        models.matching,
+        "read_screening",
+        lambda *_: pytest.fail("read every trial although the stored topics could be used"),
+    )
+    try:
+        matcher = Matcher(database.session_factory)
+        report = matcher.match(profile, screening_date=SCREENING)
+        again = matcher.match(profile, screening_date=SCREENING, include_closed=True)
+    finally:
+        refuse_full_read.undo()
+    assert _fields(report) == expected
+    assert report.other_conditions > 0  # the odd lymphoma trial at least
+    assert _fields(again) == _every_trial_read(database, profile, include_closed=True)
+
+
+def test_a_patient_without_diagnoses_and_all_conditions_read_every_trial(
+    database: OpenedDatabase,
+) -> None:
+    bare = _profile("adult_refractory_sle", without_diagnoses=True)
+    report = Matcher(database.session_factory).match(bare, screening_date=SCREENING)
+    assert _fields(report) == _every_trial_read(database, bare)
+    assert report.other_conditions == 0
+    sle = _profile("adult_refractory_sle")
+    everything = Matcher(database.session_factory)
+    scoped = everything.match(sle, screening_date=SCREENING)
+    widened = everything.match(sle, screening_date=SCREENING, all_conditions=True)
+    assert _fields(widened) == _every_trial_read(database, sle, all_conditions=True)
+    assert len(widened.trials) > len(scoped.trials)
+
+
+def test_changing_the_diagnosis_reads_the_new_conditions_trials(
+    database: OpenedDatabase, no_full_read: None
+) -> None:
+    matcher = Matcher(database.session_factory)
+    sle = matcher.match(_profile("adult_refractory_sle"), screening_date=SCREENING)
+    ra = matcher.match(_profile("ra"), screening_date=SCREENING)
+    assert {item.trial_id for item in sle.trials} != {item.trial_id for item in ra.trials}
+    assert "NCT09100004" in {item.trial_id for item in sle.trials}
+    assert "NCT09100004" not in {item.trial_id for item in ra.trials}
+
+
+def test_candidate_topics_agree_with_the_topic_test() -> None:
+    topic_sets = [
+        frozenset(),
+        frozenset({AREA_TOPIC}),
+        frozenset({OTHER_TOPIC}),
+        frozenset({"sle"}),
+        frozenset({"lupus_nephritis"}),
+        frozenset({"ra", "sjogren"}),
+        frozenset({"ssc", "inflammatory_myopathy"}),
+        frozenset({"aav"}),
+    ]
+    for conditions in [
+        frozenset({"sle"}),
+        frozenset({"lupus_nephritis"}),
+        frozenset({"ra"}),
+        frozenset({"sjogren", "ssc"}),
+    ]:
+        wanted = candidate_topics(conditions)
+        for topics in topic_sets:
+            stored = set(topics) or {NO_TOPIC}
+            assert bool(stored & wanted) == is_topic_candidate(topics, conditions), (
+                conditions,
+                topics,
+            )
+
+
+@pytest.fixture
+def scratch(tmp_path: Path) -> Iterator[OpenedDatabase]:
+    """A database of its own (these tests change stored topics behind the matcher's back)."""
+    opened = open_database(sqlite_url(tmp_path / "scratch.sqlite"))
+    source = write_bulk_zip(tmp_path / "studies.zip", 30, 7)
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps({"studies": ODD_STUDIES}), "utf-8")
+    assert not import_files(opened.session_factory, [source, odd]).failed
+    yield opened
+    opened.engine.dispose()
+
+
+def test_topics_of_another_version_are_not_used_and_derived_again_at_open(
+    scratch: OpenedDatabase,
+) -> None:
+    profile = _profile("adult_refractory_sle")
+    expected = _every_trial_read(scratch, profile)
+    with scratch.session_factory.begin() as session:
+        session.execute(sa.update(DerivedVersion).values(version="an older vocabulary"))
+        # What an older vocabulary might have said: the lupus trials about something else.
+        session.execute(
+            sa.update(TrialTopic).where(TrialTopic.topic == "sle").values(topic=OTHER_TOPIC)
+        )
+    assert _fields(Matcher(scratch.session_factory).match(profile, screening_date=SCREENING)) == (
+        expected
+    )
+    reopened = open_database(str(scratch.engine.url))
+    try:
+        assert _stored(reopened) == _derived(reopened)
+        with reopened.session_factory() as session:
+            assert session.scalar(sa.select(DerivedVersion.version)) == TOPICS_VERSION
+    finally:
+        reopened.engine.dispose()
+
+
+def test_a_trial_without_topic_rows_is_still_matched(scratch: OpenedDatabase) -> None:
+    profile = _profile("adult_refractory_sle")
+    expected = _every_trial_read(scratch, profile)
+    with scratch.session_factory.begin() as session:
+        session.execute(sa.delete(TrialTopic).where(TrialTopic.trial_id == "NCT09100004"))
+    report = Matcher(scratch.session_factory).match(profile, screening_date=SCREENING)
+    assert _fields(report) == expected
+    assert "NCT09100004" in {item.trial_id for item in report.trials}
+
+
+def test_reimporting_a_record_replaces_its_topics(scratch: OpenedDatabase, tmp_path: Path) -> None:
+    changed = _study("NCT09100003", "Lymphoma study", ["Rheumatoid Arthritis"], [])
+    path = tmp_path / "changed.json"
+    path.write_text(json.dumps(changed), "utf-8")
+    assert import_files(scratch.session_factory, [path]).updated
+    assert _stored(scratch)["NCT09100003"] == {"ra"}
+    ra = Matcher(scratch.session_factory).match(_profile("ra"), screening_date=SCREENING)
+    assert "NCT09100003" in {item.trial_id for item in ra.trials}
+
+
+def test_a_database_from_before_the_topics_gets_them_when_opened(scratch: OpenedDatabase) -> None:
+    expected = _derived(scratch)
+    downgrade_to(scratch.engine, "0003")
+    reopened = open_database(str(scratch.engine.url))
+    try:
+        assert _stored(reopened) == expected
+    finally:
+        reopened.engine.dispose()
