@@ -336,8 +336,17 @@ def report(
     tail = statistics.fmean(
         (c[-1].distinct_reading - c[-2].distinct_reading) / (total - half) for c in grid_curves
     )
+    trials_per_atom: dict[str, int] = {}
+    for trial in trials:
+        for body in set(trial.atoms):
+            trials_per_atom[body] = trials_per_atom.get(body, 0) + 1
+    once = sum(1 for body in reading if trials_per_atom[body] == 1)
     lines += [
         "",
+        f"Reading atoms found in one trial only: {once} of {len(reading)}"
+        f" ({once / len(reading) if reading else 0:.0%}); criteria with a rule:"
+        f" {everything.criteria - everything.review} of {everything.criteria}"
+        f" ({(everything.criteria - everything.review) / total:.1f} per trial).",
         "Reading atoms vs trials (mean of the shuffles): "
         + ", ".join(f"{n}: {d:.0f}" for n, d in mean_curve),
         f"Power-law fit over N ≥ 10: distinct reading atoms ≈ {a:.2f} · N^{b:.2f}"

@@ -135,4 +135,5 @@ def test_atom_share_real_option_prints_the_table_for_a_slice(
     assert "| synthetic default | 12 |" in out
     assert "| synthetic registry | 12 |" in out
     assert "µs CPU per atom" in out
+    assert "Reading atoms found in one trial only:" in out
     assert "| 100,000 |" in out
