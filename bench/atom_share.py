@@ -2,7 +2,9 @@
 
 The compiled matcher evaluates each distinct atom (engine/compiled.py) once per patient, so how
 often atoms repeat decides what a match costs; this parses the generator's texts with the real
-parser and counts them, for either generator (``--diversity``).
+parser and counts them, for either generator (``--diversity``). ``--real`` compares real
+ClinicalTrials.gov texts (bench/data/real_criteria.jsonl) with both generators
+(bench/real_registry.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.generate import DIVERSITIES, generate_study
+from bench.real_registry import CHECKPOINTS, DATA, load_records, report
 from engine.compiled import compile_criteria_data
 from engine.parser import parse_criteria_text
 
@@ -79,7 +82,20 @@ def main() -> None:
     parser.add_argument("--database", type=Path, action="append", default=[])
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--diversity", choices=DIVERSITIES, default="default")
+    parser.add_argument(
+        "--real",
+        type=Path,
+        nargs="?",
+        const=DATA,
+        help="compare real registry texts (JSON lines, default bench/data) with both synthetic"
+        " sets at the given trial counts, time their atoms and extrapolate (bench/real_registry)",
+    )
     arguments = parser.parse_args()
+    if arguments.real is not None:
+        records = load_records(arguments.real)
+        for line in report(records, arguments.seed, arguments.trials or CHECKPOINTS):
+            print(line, flush=True)
+        return
     for trials in arguments.trials:
         _print(arguments.diversity, atom_share(trials, arguments.seed, arguments.diversity))
     for path in arguments.database:
