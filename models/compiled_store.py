@@ -20,7 +20,7 @@ from engine.compiled import CompiledSet, Shape, compile_criteria_data
 from engine.errors import CriteriaError
 from models.criteria_set import CriteriaAtom, CriteriaProgram, CriteriaSet
 from models.database import SessionFactory
-from models.topics import stored_topics_usable, topic_trials
+from models.topics import TrialTopic, read_topics, stored_topics_usable, topic_trials
 from models.trial import Site, Trial, TrialCondition, TrialKeyword
 
 # Bump when the compiled text or the atom body changes meaning: older texts are then ignored
@@ -351,3 +351,49 @@ def read_topic_screening(
     rows = [ScreeningColumns(*row[:7]) for row in found]
     titles = {row[0]: row[7] or row[8] for row in found}
     return TopicScreening(rows, titles, total)
+
+
+def read_screening_with_topics(
+    session_factory: SessionFactory,
+) -> tuple[list[ScreeningColumns], dict[str, frozenset[str]], dict[str, str | None]] | None:
+    """Every trial's screening columns, stored topics and title; None when the stored topics
+    cannot be used (then ``read_screening`` reads the names to derive them from)."""
+    with session_factory() as session:
+        if not stored_topics_usable(session):
+            return None
+        connection = session.connection()
+        rows = [
+            ScreeningColumns(*row)
+            for row in connection.execute(
+                sa.select(
+                    Trial.trial_id,
+                    Trial.overall_status,
+                    Trial.minimum_age,
+                    Trial.maximum_age,
+                    Trial.sex,
+                    Trial.last_update,
+                    Trial.record_version,
+                ).order_by(Trial.trial_id)
+            ).all()
+        ]
+        stored: dict[str, list[str]] = {}
+        for trial_id, topic in connection.execute(
+            sa.select(TrialTopic.trial_id, TrialTopic.topic)
+        ).all():
+            stored.setdefault(trial_id, []).append(topic)
+        titles = {
+            trial_id: brief or official
+            for trial_id, brief, official in connection.execute(
+                sa.select(Trial.trial_id, Trial.brief_title, Trial.official_title)
+            ).all()
+        }
+    # Trials share few topic sets: one frozenset each.
+    shared: dict[tuple[str, ...], frozenset[str]] = {}
+    topics: dict[str, frozenset[str]] = {}
+    for trial_id, names in stored.items():
+        key = tuple(sorted(names))
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = read_topics(key)
+        topics[trial_id] = found
+    return rows, topics, titles

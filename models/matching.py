@@ -42,6 +42,7 @@ from models.compiled_store import (
     decode_program,
     read_atoms,
     read_screening,
+    read_screening_with_topics,
     read_sites,
     read_stored_sets,
     read_topic_screening,
@@ -754,6 +755,11 @@ class Matcher:
         )
 
     def _read_everything(self, stamp: tuple[object, ...]) -> _Catalog:
+        stored = read_screening_with_topics(self._session_factory)
+        if stored is not None:
+            rows, stored_topics, titles = stored
+            by_id = {row.trial_id: row for row in rows}
+            return _Catalog(stamp, rows, stored_topics, by_id, titles)
         rows, conditions, keywords, titles = read_screening(self._session_factory)
         memo: dict[str, frozenset[str]] = {}
         # Many trials share their conditions and keywords (and, when those name nothing, the

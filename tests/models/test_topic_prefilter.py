@@ -122,19 +122,28 @@ def _fields(report: MatchReport) -> tuple[object, ...]:
 
 
 def _every_trial_read(database: OpenedDatabase, profile: PatientProfile, **options: Any) -> Any:
-    matcher = Matcher(database.session_factory)
-    matcher.preload()  # the whole catalogue: topics derived in memory from every trial
-    return _fields(matcher.match(profile, screening_date=SCREENING, **options))
+    """The report when every trial is read and its topics derived from its names in memory
+    (the way before stored topics)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(models.matching, "read_screening_with_topics", lambda *_: None)
+        patch.setattr(models.matching, "read_topic_screening", lambda *_: None)
+        matcher = Matcher(database.session_factory)
+        matcher.preload()
+        return _fields(matcher.match(profile, screening_date=SCREENING, **options))
+
+
+def _refuse_full_reads(patch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object) -> None:
+        pytest.fail("read every trial although the stored topics could be used")
+
+    patch.setattr(models.matching, "read_screening", refuse)
+    patch.setattr(models.matching, "read_screening_with_topics", refuse)
 
 
 @pytest.fixture
 def no_full_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if the matcher reads every trial instead of using the stored topics."""
-
-    def refuse(*_args: object) -> None:
-        raise AssertionError("read every trial although the stored topics could be used")
-
-    monkeypatch.setattr(models.matching, "read_screening", refuse)
+    _refuse_full_reads(monkeypatch)
 
 
 def _stored(database: OpenedDatabase) -> dict[str, set[str]]:
@@ -172,21 +181,30 @@ def test_a_new_matcher_reads_only_topic_candidates_and_reports_the_same(
 ) -> None:
     profile = _profile(patient)
     expected = _every_trial_read(database, profile)
-    refuse_full_read = pytest.MonkeyPatch()
-    refuse_full_read.setattr(
-        models.matching,
-        "read_screening",
-        lambda *_: pytest.fail("read every trial although the stored topics could be used"),
-    )
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        _refuse_full_reads(patch)
         matcher = Matcher(database.session_factory)
         report = matcher.match(profile, screening_date=SCREENING)
         again = matcher.match(profile, screening_date=SCREENING, include_closed=True)
-    finally:
-        refuse_full_read.undo()
     assert _fields(report) == expected
     assert report.other_conditions > 0  # the odd lymphoma trial at least
     assert _fields(again) == _every_trial_read(database, profile, include_closed=True)
+
+
+@pytest.mark.parametrize("patient", PATIENTS)
+def test_a_preloaded_catalogue_takes_the_stored_topics_and_reports_the_same(
+    database: OpenedDatabase, patient: str
+) -> None:
+    profile = _profile(patient)
+    with pytest.MonkeyPatch.context() as patch:
+        # Every trial read, with the stored topics instead of deriving them from the names.
+        patch.setattr(models.matching, "read_screening", lambda *_: pytest.fail("derived"))
+        matcher = Matcher(database.session_factory)
+        matcher.preload()
+        report = matcher.match(profile, screening_date=SCREENING)
+        everything = matcher.match(profile, screening_date=SCREENING, all_conditions=True)
+    assert _fields(report) == _every_trial_read(database, profile)
+    assert _fields(everything) == _every_trial_read(database, profile, all_conditions=True)
 
 
 def test_a_patient_without_diagnoses_and_all_conditions_read_every_trial(
