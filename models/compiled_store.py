@@ -261,8 +261,36 @@ class ScreeningColumns(NamedTuple):
     record_version: str | None
 
 
+# What the matcher reads of every trial, in ScreeningColumns order.
+_SCREENING = sa.select(
+    Trial.trial_id,
+    Trial.overall_status,
+    Trial.minimum_age,
+    Trial.maximum_age,
+    Trial.sex,
+    Trial.last_update,
+    Trial.record_version,
+)
+
 # Joins a trial's condition names (or keywords) in one aggregated column; never in a name.
 NAME_SEPARATOR = "\x1f"
+
+
+def _all_screening(connection: sa.Connection) -> list[ScreeningColumns]:
+    return [
+        ScreeningColumns(*row)
+        for row in connection.execute(_SCREENING.order_by(Trial.trial_id)).all()
+    ]
+
+
+def _all_titles(connection: sa.Connection) -> dict[str, str | None]:
+    """Every trial's title: brief, else official."""
+    return {
+        trial_id: brief or official
+        for trial_id, brief, official in connection.execute(
+            sa.select(Trial.trial_id, Trial.brief_title, Trial.official_title)
+        ).all()
+    }
 
 
 def read_screening(
@@ -272,41 +300,15 @@ def read_screening(
     NAME_SEPARATOR, by trial id) and its title (brief, else official)."""
     with session_factory() as session:
         connection = session.connection()
-        rows = [
-            ScreeningColumns(*row)
-            for row in connection.execute(
-                sa.select(
-                    Trial.trial_id,
-                    Trial.overall_status,
-                    Trial.minimum_age,
-                    Trial.maximum_age,
-                    Trial.sex,
-                    Trial.last_update,
-                    Trial.record_version,
-                ).order_by(Trial.trial_id)
-            ).all()
-        ]
+        rows = _all_screening(connection)
         joined: list[dict[str, str]] = []
         for column, key in (
             (TrialCondition.name, TrialCondition.trial_id),
             (TrialKeyword.keyword, TrialKeyword.trial_id),
         ):
-            joined.append(
-                {
-                    row[0]: row[1]
-                    for row in connection.execute(
-                        sa.select(key, sa.func.aggregate_strings(column, NAME_SEPARATOR)).group_by(
-                            key
-                        )
-                    ).all()
-                }
-            )
-        titles = {
-            trial_id: brief or official
-            for trial_id, brief, official in connection.execute(
-                sa.select(Trial.trial_id, Trial.brief_title, Trial.official_title)
-            ).all()
-        }
+            aggregated = sa.select(key, sa.func.aggregate_strings(column, NAME_SEPARATOR))
+            joined.append({row[0]: row[1] for row in connection.execute(aggregated.group_by(key))})
+        titles = _all_titles(connection)
     return rows, joined[0], joined[1], titles
 
 
@@ -329,25 +331,12 @@ def read_topic_screening(
         if not stored_topics_usable(session):
             return None
         total = session.scalar(sa.select(sa.func.count()).select_from(Trial)) or 0
-        found = (
-            session.connection()
-            .execute(
-                sa.select(
-                    Trial.trial_id,
-                    Trial.overall_status,
-                    Trial.minimum_age,
-                    Trial.maximum_age,
-                    Trial.sex,
-                    Trial.last_update,
-                    Trial.record_version,
-                    Trial.brief_title,
-                    Trial.official_title,
-                )
-                .where(Trial.trial_id.in_(topic_trials(wanted)))
-                .order_by(Trial.trial_id)
-            )
-            .all()
+        query = (
+            _SCREENING.add_columns(Trial.brief_title, Trial.official_title)
+            .where(Trial.trial_id.in_(topic_trials(wanted)))
+            .order_by(Trial.trial_id)
         )
+        found = session.connection().execute(query).all()
     rows = [ScreeningColumns(*row[:7]) for row in found]
     titles = {row[0]: row[7] or row[8] for row in found}
     return TopicScreening(rows, titles, total)
@@ -362,31 +351,13 @@ def read_screening_with_topics(
         if not stored_topics_usable(session):
             return None
         connection = session.connection()
-        rows = [
-            ScreeningColumns(*row)
-            for row in connection.execute(
-                sa.select(
-                    Trial.trial_id,
-                    Trial.overall_status,
-                    Trial.minimum_age,
-                    Trial.maximum_age,
-                    Trial.sex,
-                    Trial.last_update,
-                    Trial.record_version,
-                ).order_by(Trial.trial_id)
-            ).all()
-        ]
+        rows = _all_screening(connection)
         stored: dict[str, list[str]] = {}
         for trial_id, topic in connection.execute(
             sa.select(TrialTopic.trial_id, TrialTopic.topic)
         ).all():
             stored.setdefault(trial_id, []).append(topic)
-        titles = {
-            trial_id: brief or official
-            for trial_id, brief, official in connection.execute(
-                sa.select(Trial.trial_id, Trial.brief_title, Trial.official_title)
-            ).all()
-        }
+        titles = _all_titles(connection)
     # Trials share few topic sets: one frozenset each.
     shared: dict[tuple[str, ...], frozenset[str]] = {}
     topics: dict[str, frozenset[str]] = {}

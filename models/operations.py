@@ -47,8 +47,6 @@ from models.trial import (
     TRIAL_CHILDREN,
     Site,
     Trial,
-    TrialCondition,
-    TrialKeyword,
     count_trials,
     find_all_trials,
     find_trial,
@@ -506,49 +504,6 @@ _IN_CHUNK = 500
 
 def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
     return [ids[start : start + _IN_CHUNK] for start in range(0, len(ids), _IN_CHUNK)]
-
-
-def list_screening_rows(session_factory: SessionFactory) -> tuple[ScreeningRow, ...]:
-    """Every trial's prefilter columns, ordered by trial id (three plain queries, no ORM)."""
-    with session_factory() as session:
-        conditions: dict[str, list[str]] = {}
-        for trial_id, name in session.execute(
-            sa.select(TrialCondition.trial_id, TrialCondition.name).order_by(
-                TrialCondition.trial_id, TrialCondition.position
-            )
-        ):
-            conditions.setdefault(trial_id, []).append(name)
-        keywords: dict[str, list[str]] = {}
-        for trial_id, keyword in session.execute(
-            sa.select(TrialKeyword.trial_id, TrialKeyword.keyword).order_by(
-                TrialKeyword.trial_id, TrialKeyword.position
-            )
-        ):
-            keywords.setdefault(trial_id, []).append(keyword)
-        rows = session.execute(
-            sa.select(
-                Trial.trial_id,
-                Trial.brief_title,
-                Trial.official_title,
-                Trial.overall_status,
-                Trial.minimum_age,
-                Trial.maximum_age,
-                Trial.sex,
-            ).order_by(Trial.trial_id)
-        )
-        return tuple(
-            ScreeningRow(
-                trial_id=trial_id,
-                title=brief or official,
-                overall_status=status,
-                minimum_age=minimum,
-                maximum_age=maximum,
-                sex=sex,
-                conditions=tuple(conditions.get(trial_id, ())),
-                keywords=tuple(keywords.get(trial_id, ())),
-            )
-            for trial_id, brief, official, status, minimum, maximum, sex in rows
-        )
 
 
 # The summary needs the trial's own columns, never its long texts or the raw record.
