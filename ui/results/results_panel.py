@@ -40,6 +40,8 @@ TITLE_MINIMUM_WIDTH = 130  # still shows the NCT id; the whole title is in the t
 SITE_MINIMUM_WIDTH = 90
 # Sized to their contents; the title and site columns share what is left.
 SHORT_COLUMNS = (VERDICT_COLUMN, COUNTS_COLUMN, RULES_COLUMN, DISTANCE_COLUMN, STATUS_COLUMN)
+# Rows beyond those in view that Qt reads to size the short columns (its default: 1,000).
+RESIZE_SAMPLE_ROWS = 200
 
 
 class ResultsPanel(QWidget):
@@ -100,6 +102,11 @@ class ResultsPanel(QWidget):
                 LongColumn(SITE_COLUMN, share=0.4, minimum=SITE_MINIMUM_WIDTH),
             ),
         )
+        # The short columns size to the rows in view plus the next 200, not the default 1,000:
+        # Qt samples them again at every layout pass, and with 20,000 results that sampling
+        # took most of a second on the UI thread after each match. Their texts come from a few
+        # short words and numbers, so the sample finds their width.
+        self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
 
         self.ask_next_view = QListView()
