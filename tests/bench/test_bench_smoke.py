@@ -23,6 +23,7 @@ EXPECTED_ROWS = (
     "First match, rules stored, catalogue preloaded",
     "Re-match after one lab edit",
     "Bare SQL read of candidate trials",
+    "Results table shows the first match",
     "Import 40 records",
     "First match, nothing stored: rules parsed now",
     "Parser (",
