@@ -24,7 +24,7 @@ from typing import Any
 
 from engine.criteria import Criterion, TrialCriteria
 from engine.errors import CriteriaError
-from engine.evaluator import evaluate_criterion
+from engine.evaluator import decide_criterion
 from engine.facts import Facts
 from engine.incremental import criterion_reads
 from engine.loader import CRITERIA_FORMAT, load_criteria
@@ -138,9 +138,9 @@ AtomOutcome = tuple[CriterionStatus, tuple[str, ...]]
 
 
 def evaluate_atom(criterion: Criterion, facts: Facts) -> AtomOutcome:
-    """An atom's status and the facts behind it when unknown (what combining reads)."""
-    result = evaluate_criterion(criterion, facts)
-    return result.status, result.missing_facts
+    """An atom's status and the facts behind it when unknown (what combining reads): the
+    status and missing facts of ``evaluate_criterion``, without building its evidence."""
+    return decide_criterion(criterion, facts)
 
 
 def atom_reads(criterion: Criterion) -> frozenset[str]:
