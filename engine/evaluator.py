@@ -45,6 +45,8 @@ _VERDICT_RANK = {
 # A node's truth and, when it is UNKNOWN, the facts that would settle it (else empty).
 Decided = tuple[Truth, tuple[str, ...]]
 _KINDS: dict[type[Node], str] = {AllOf: "all", AnyOf: "any", AtLeast: "at_least", Not: "not"}
+# Decisions made for one Facts, by id of the node (kept with its decision).
+NodeMemo = dict[int, tuple[Node, Decided]]
 
 
 def _combined(node: AllOf | AnyOf | AtLeast | Not, truths: list[Truth]) -> Truth:
@@ -98,21 +100,32 @@ def evaluate_node(node: Node, facts: Facts) -> NodeResult:
     return NodeResult(_KINDS[type(node)], truth, results, None, node.id, node.text, count)
 
 
-def decide_node(node: Node, facts: Facts) -> Decided:
-    """``evaluate_node``'s truth and the facts behind it when UNKNOWN, without results or text."""
+def decide_node(node: Node, facts: Facts, memo: NodeMemo | None = None) -> Decided:
+    """``evaluate_node``'s truth and the facts behind it when UNKNOWN, without results or text.
+
+    ``memo`` holds the decisions already made for these ``facts``, by node identity: atoms
+    that share a node object (``engine.compiled`` shares equal nodes) decide it once.
+    """
+    if memo is not None:
+        known = memo.get(id(node))
+        # The node is kept with its decision, so no other node can have its id meanwhile.
+        if known is not None and known[0] is node:
+            return known[1]
     match node:
         case Leaf():
             decision = decide_leaf(node, facts)
             truth = decision.truth
-            return truth, decision.missing_facts if truth is Truth.UNKNOWN else ()
+            decided = truth, decision.missing_facts if truth is Truth.UNKNOWN else ()
         case ReviewLeaf():
-            return Truth.REVIEW, ()
-        case Not(child=child):
-            decided = [decide_node(child, facts)]
+            decided = Truth.REVIEW, ()
         case _:
-            decided = [decide_node(child, facts) for child in node.children]
-    truth = _combined(node, [child_truth for child_truth, _ in decided])
-    return truth, _unknown_facts(truth, (missing for _, missing in decided))
+            children = (node.child,) if isinstance(node, Not) else node.children
+            parts = [decide_node(child, facts, memo) for child in children]
+            truth = _combined(node, [child_truth for child_truth, _ in parts])
+            decided = truth, _unknown_facts(truth, (missing for _, missing in parts))
+    if memo is not None:
+        memo[id(node)] = (node, decided)
+    return decided
 
 
 def _evidence(result: NodeResult) -> tuple[Evidence, ...]:
@@ -198,11 +211,15 @@ def _criterion_outcome(
     return status, missing if status is CriterionStatus.UNKNOWN else ()
 
 
-def decide_criterion(criterion: Criterion, facts: Facts) -> tuple[CriterionStatus, tuple[str, ...]]:
-    """``evaluate_criterion``'s status and missing facts, without evidence or reasons."""
-    applies = None if criterion.applies_if is None else decide_node(criterion.applies_if, facts)
-    rule = None if criterion.rule is None else decide_node(criterion.rule, facts)
-    return _criterion_outcome(criterion.kind, rule, applies)
+def decide_criterion(
+    criterion: Criterion, facts: Facts, memo: NodeMemo | None = None
+) -> tuple[CriterionStatus, tuple[str, ...]]:
+    """``evaluate_criterion``'s status and missing facts, without evidence or reasons
+    (``memo``: as for ``decide_node``)."""
+    applies_if, rule = criterion.applies_if, criterion.rule
+    applies = None if applies_if is None else decide_node(applies_if, facts, memo)
+    decided = None if rule is None else decide_node(rule, facts, memo)
+    return _criterion_outcome(criterion.kind, decided, applies)
 
 
 def _decided(result: NodeResult | None) -> Decided | None:

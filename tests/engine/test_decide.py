@@ -21,6 +21,7 @@ from engine.criteria import AllOf, AnyOf, AtLeast, Criterion, Leaf, Node, Not, R
 from engine.evaluator import decide_criterion, evaluate_criterion
 from engine.facts import FACTS, FactKind, Facts, FactValue, fact_spec
 from engine.loader import XULN
+from engine.operators import Decision, decide_leaf
 from engine.outcomes import CriterionStatus
 from engine.parser import parse_criteria
 from engine.profile import Diagnosis, HistoryItem, LupusNephritisBiopsy, Treatment
@@ -402,3 +403,52 @@ def test_the_quiet_path_builds_no_evidence_reason_or_number_text(
             monkeypatch.setattr(f"{module}.{name}", _refuse(name))
     for facts, wanted in zip(everyone, expected, strict=True):
         assert [decide_criterion(c, facts) for c in _criteria()] == wanted
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared nodes, decided once per patient
+
+
+def _body(rule: dict[str, Any], kind: str = "inclusion") -> str:
+    return atom_body({"kind": kind, "rule": rule})
+
+
+ALT = _leaf("lab.alt", "<=", value=3, unit="xULN")
+AST = _leaf("lab.ast", "<=", value=3, unit="xULN")
+
+
+def test_atoms_share_their_equal_nodes_and_decide_them_once_per_facts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    liver = {"all": [ALT, AST]}
+    anc = _leaf("lab.anc", ">=", value=1.5, unit="10*9/L")
+    platelets = _leaf("lab.platelets", ">=", value=100, unit="10*9/L")
+    first = atom_criterion(_body({"all": [anc, liver]}))
+    second = atom_criterion(_body({"any": [liver, platelets]}))
+    third = atom_criterion(_body({"not": ALT}, "exclusion"))
+    assert isinstance(first.rule, AllOf)
+    assert isinstance(second.rule, AnyOf)
+    assert isinstance(third.rule, Not)
+    shared = first.rule.children[1]
+    assert isinstance(shared, AllOf)
+    assert shared is second.rule.children[0]
+    assert third.rule.child is shared.children[0]
+    decided: list[str] = []
+
+    def counting(leaf: Leaf, facts: Facts) -> Decision:
+        decided.append(leaf.fact)
+        return decide_leaf(leaf, facts)
+
+    atoms = (first, second, third)
+    patient = _golden_facts("adult_refractory_sle", SCREENING)
+    low = _golden_facts("low_anc_sle", SCREENING)
+    expected = [_expected(atom, facts) for facts in (patient, low) for atom in atoms]
+    monkeypatch.setattr("engine.evaluator.decide_leaf", counting)
+    assert [evaluate_atom(atom, patient) for atom in atoms] == expected[:3]
+    assert decided == ["lab.anc", "lab.alt", "lab.ast", "lab.platelets"]
+    # Other facts (a new object is a new patient) decide the nodes anew.
+    decided.clear()
+    assert [evaluate_atom(atom, low) for atom in atoms] == expected[3:]
+    assert decided == ["lab.anc", "lab.alt", "lab.ast", "lab.platelets"]
+    # The two patients differ on these atoms: the second is not answered from the first's.
+    assert expected[:3] != expected[3:]
