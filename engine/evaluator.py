@@ -62,6 +62,10 @@ def _combined(node: AllOf | AnyOf | AtLeast | Not, truths: list[Truth]) -> Truth
             return negate(truths[0])
 
 
+def _children(node: AllOf | AnyOf | AtLeast | Not) -> tuple[Node, ...]:
+    return (node.child,) if isinstance(node, Not) else node.children
+
+
 def _unknown_facts(truth: Truth, children: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     """Facts behind an UNKNOWN branch node: its children's, in order, each once (a child that is
     not UNKNOWN has none, so only the children that keep it unknown count)."""
@@ -91,10 +95,7 @@ def evaluate_node(node: Node, facts: Facts) -> NodeResult:
                 text=node.text,
             )
             return NodeResult("review", Truth.REVIEW, (), evidence, node.id, node.text)
-        case Not(child=child):
-            results: tuple[NodeResult, ...] = (evaluate_node(child, facts),)
-        case _:
-            results = tuple(evaluate_node(child, facts) for child in node.children)
+    results = tuple(evaluate_node(child, facts) for child in _children(node))
     truth = _combined(node, [r.truth for r in results])
     count = node.count if isinstance(node, AtLeast) else 0
     return NodeResult(_KINDS[type(node)], truth, results, None, node.id, node.text, count)
@@ -119,8 +120,7 @@ def decide_node(node: Node, facts: Facts, memo: NodeMemo | None = None) -> Decid
         case ReviewLeaf():
             decided = Truth.REVIEW, ()
         case _:
-            children = (node.child,) if isinstance(node, Not) else node.children
-            parts = [decide_node(child, facts, memo) for child in children]
+            parts = [decide_node(child, facts, memo) for child in _children(node)]
             truth = _combined(node, [child_truth for child_truth, _ in parts])
             decided = truth, _unknown_facts(truth, (missing for _, missing in parts))
     if memo is not None:

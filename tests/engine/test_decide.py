@@ -273,7 +273,7 @@ def _options() -> dict[str, tuple[str, ...]]:
 NUMBERS = sorted(name for name, spec in FACTS.items() if spec.kind is FactKind.NUMBER)
 BOOLEANS = sorted(name for name, spec in FACTS.items() if spec.kind is FactKind.BOOLEAN)
 # Fresh, at the limits of the 30, 90, 180 and 365-day windows, stale, after screening, undated.
-AGES = (0, 5, 30, 31, 89, 90, 91, 180, 181, 365, 366, 1000, -3)
+AGES = (0, 5, 30, 31, 89, 90, 91, 180, 181, 365, 366, 1000, -3, -30)
 DATES: tuple[date | None, ...] = (None, *(SCREENING - timedelta(days=d) for d in AGES))
 FACTORS = (0.0, 0.5, 0.99, 1.0, 1.01, 1.5, 2.0, 3.0, 10.0)
 
@@ -352,7 +352,7 @@ def _facts(draw: st.DrawFn) -> Facts:
         item: HistoryItem(item, draw(st.none() | st.booleans()), draw(st.sampled_from(DATES)))
         for item in draw(st.lists(st.sampled_from(_options()["history"]), max_size=6))
     }
-    treatments = draw(st.lists(_treatment(), max_size=5))
+    treatments = draw(st.lists(_treatment(), max_size=8))
     return Facts(
         screening_date=SCREENING,
         values=values,
