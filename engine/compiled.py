@@ -55,15 +55,28 @@ def atom_body(entry: Mapping[str, Any]) -> str:
 # One object per distinct rule node of the atoms loaded so far: atoms share their equal parts
 # ("ALT and AST ≤ 3 × ULN" inside many organ-function rules), which a match then decides once
 # per patient (``evaluate_atom``). Rule nodes are immutable, so sharing them is safe.
-_SHARED_NODES: dict[Node, Node] = {}
+# A leaf is its own key; a branch node's key names its already shared children by identity, so
+# it is hashed without hashing their subtrees again (shared nodes live as long as this table).
+_SHARED_NODES: dict[object, Node] = {}
 
 
 def _shared(node: Node) -> Node:
     match node:
         case AllOf(children=children) | AnyOf(children=children) | AtLeast(children=children):
-            node = replace(node, children=tuple(_shared(child) for child in children))
+            shared = tuple(_shared(child) for child in children)
+            count = node.count if isinstance(node, AtLeast) else 0
+            key: object = (type(node), count, tuple(map(id, shared)), node.id, node.text)
+            found = _SHARED_NODES.get(key)
+            if found is None:
+                found = _SHARED_NODES[key] = replace(node, children=shared)
+            return found
         case Not(child=child):
-            node = replace(node, child=_shared(child))
+            shared_child = _shared(child)
+            key = (Not, 0, (id(shared_child),), node.id, node.text)
+            found = _SHARED_NODES.get(key)
+            if found is None:
+                found = _SHARED_NODES[key] = replace(node, child=shared_child)
+            return found
     return _SHARED_NODES.setdefault(node, node)
 
 
