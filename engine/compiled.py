@@ -7,7 +7,9 @@ the explanation shows). Identical atoms across trials ("ANC ≥ 1.5 ×10⁹/L", 
 hepatitis B") are evaluated once per patient; a trial's verdict, counts and missing facts are
 then combined from its atoms' outcomes exactly as ``engine.evaluator.combine_results`` does.
 The full evaluation with evidence is still ``evaluate_trial`` on the trial's own criteria,
-done only for a trial someone opens.
+done only for a trial someone opens. An atom is decided by ``engine.evaluator.decide_criterion``:
+the same operators and logic as ``evaluate_criterion``, without building evidence or reasons;
+equal rule nodes of different atoms are one shared object, decided once per patient.
 
 Atoms are canonical JSON of the criterion as written (not the loaded objects), so a stored
 atom is read back through ``load_criteria`` and picks up any change of the loader. A new rule
