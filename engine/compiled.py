@@ -7,7 +7,9 @@ the explanation shows). Identical atoms across trials ("ANC ≥ 1.5 ×10⁹/L", 
 hepatitis B") are evaluated once per patient; a trial's verdict, counts and missing facts are
 then combined from its atoms' outcomes exactly as ``engine.evaluator.combine_results`` does.
 The full evaluation with evidence is still ``evaluate_trial`` on the trial's own criteria,
-done only for a trial someone opens.
+done only for a trial someone opens. An atom is decided by ``engine.evaluator.decide_criterion``:
+the same operators and logic as ``evaluate_criterion``, without building evidence or reasons;
+equal rule nodes of different atoms are one shared object, decided once per patient.
 
 Atoms are canonical JSON of the criterion as written (not the loaded objects), so a stored
 atom is read back through ``load_criteria`` and picks up any change of the loader. A new rule
@@ -19,12 +21,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from engine.criteria import Criterion, TrialCriteria
+from engine.criteria import AllOf, AnyOf, AtLeast, Criterion, Node, Not, TrialCriteria
 from engine.errors import CriteriaError
-from engine.evaluator import evaluate_criterion
+from engine.evaluator import NodeMemo, decide_criterion
 from engine.facts import Facts
 from engine.incremental import criterion_reads
 from engine.loader import CRITERIA_FORMAT, load_criteria
@@ -52,9 +54,38 @@ def atom_body(entry: Mapping[str, Any]) -> str:
     return json.dumps(atom, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+# One object per distinct rule node of the atoms loaded so far: atoms share their equal parts
+# ("ALT and AST ≤ 3 × ULN" inside many organ-function rules), which a match then decides once
+# per patient (``evaluate_atom``). Rule nodes are immutable, so sharing them is safe.
+# A leaf is its own key; a branch node's key names its already shared children by identity, so
+# it is hashed without hashing their subtrees again (shared nodes live as long as this table).
+_SHARED_NODES: dict[object, Node] = {}
+
+
+def _shared(node: Node) -> Node:
+    match node:
+        case AllOf(children=children) | AnyOf(children=children) | AtLeast(children=children):
+            shared = tuple(_shared(child) for child in children)
+            count = node.count if isinstance(node, AtLeast) else 0
+            key: object = (type(node), count, tuple(map(id, shared)), node.id, node.text)
+            found = _SHARED_NODES.get(key)
+            if found is None:
+                found = _SHARED_NODES[key] = replace(node, children=shared)
+            return found
+        case Not(child=child):
+            shared_child = _shared(child)
+            key = (Not, 0, (id(shared_child),), node.id, node.text)
+            found = _SHARED_NODES.get(key)
+            if found is None:
+                found = _SHARED_NODES[key] = replace(node, child=shared_child)
+            return found
+    return _SHARED_NODES.setdefault(node, node)
+
+
 def atom_criterion(body: str) -> Criterion:
     """The criterion an atom stands for (id "atom", no wording), read by ``load_criteria``.
 
+    Its rule nodes are shared with the atoms loaded before that have equal ones.
     Raises CriteriaError when the atom no longer loads (the loader changed since it was stored).
     """
     atom = json.loads(body)
@@ -67,7 +98,12 @@ def atom_criterion(body: str) -> Criterion:
         "source": "automatic",
         "criteria": [entry],
     }
-    return load_criteria(document).criteria[0]
+    criterion = load_criteria(document).criteria[0]
+    return replace(
+        criterion,
+        rule=None if criterion.rule is None else _shared(criterion.rule),
+        applies_if=None if criterion.applies_if is None else _shared(criterion.applies_if),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +173,24 @@ def compile_loaded(data: object, criteria: TrialCriteria) -> CompiledSet:
 AtomOutcome = tuple[CriterionStatus, tuple[str, ...]]
 
 
+# The facts of the latest evaluate_atom call and the node decisions made for them. Facts are
+# immutable, and a match evaluates all its atoms for one Facts object; kept by reference, so
+# the identity test cannot meet another object at the same address.
+_latest: tuple[Facts, NodeMemo] | None = None
+
+
 def evaluate_atom(criterion: Criterion, facts: Facts) -> AtomOutcome:
-    """An atom's status and the facts behind it when unknown (what combining reads)."""
-    result = evaluate_criterion(criterion, facts)
-    return result.status, result.missing_facts
+    """An atom's status and the facts behind it when unknown (what combining reads): the
+    status and missing facts of ``evaluate_criterion``, without building its evidence.
+
+    Rule nodes the atoms share (``atom_criterion``) are decided once per Facts object.
+    """
+    global _latest
+    latest = _latest
+    if latest is None or latest[0] is not facts:
+        # A local copy: another thread replacing ``_latest`` only loses the sharing.
+        latest = _latest = (facts, {})
+    return decide_criterion(criterion, facts, latest[1])
 
 
 def atom_reads(criterion: Criterion) -> frozenset[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import enum
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 WindowUnit = Literal["days", "weeks", "months", "years"]
@@ -29,10 +29,12 @@ class Window:
 
     def start(self, reference: date) -> date:
         """The first day of the window ending at ``reference`` (calendar months and years)."""
+        # Day numbers, not ``reference - timedelta(...)``: a match computes thousands of these
+        # and building the timedelta is most of the cost.
         if self.unit == "days":
-            return reference - timedelta(days=self.amount)
+            return date.fromordinal(reference.toordinal() - self.amount)
         if self.unit == "weeks":
-            return reference - timedelta(weeks=self.amount)
+            return date.fromordinal(reference.toordinal() - 7 * self.amount)
         months = self.amount if self.unit == "months" else 12 * self.amount
         return add_months(reference, -months)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from engine.criteria import (
@@ -14,10 +14,11 @@ from engine.criteria import (
     Leaf,
     Node,
     Not,
+    ReviewLeaf,
     TrialCriteria,
 )
 from engine.facts import Facts
-from engine.operators import apply_operator
+from engine.operators import decide_leaf, explain
 from engine.outcomes import (
     CohortResult,
     Counts,
@@ -41,30 +42,50 @@ _VERDICT_RANK = {
 }
 
 
+# A node's truth and, when it is UNKNOWN, the facts that would settle it (else empty).
+Decided = tuple[Truth, tuple[str, ...]]
+_KINDS: dict[type[Node], str] = {AllOf: "all", AnyOf: "any", AtLeast: "at_least", Not: "not"}
+# Decisions made for one Facts, by id of the node (kept with its decision).
+NodeMemo = dict[int, tuple[Node, Decided]]
+
+
+def _combined(node: AllOf | AnyOf | AtLeast | Not, truths: list[Truth]) -> Truth:
+    """A branch node's truth from its children's, in order (Kleene, REVIEW a kind of unknown)."""
+    match node:
+        case AllOf():
+            return all_of(truths)
+        case AnyOf():
+            return any_of(truths)
+        case AtLeast(count=count):
+            return at_least(count, truths)
+        case _:
+            return negate(truths[0])
+
+
+def _children(node: AllOf | AnyOf | AtLeast | Not) -> tuple[Node, ...]:
+    return (node.child,) if isinstance(node, Not) else node.children
+
+
+def _unknown_facts(truth: Truth, children: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    """Facts behind an UNKNOWN branch node: its children's, in order, each once (a child that is
+    not UNKNOWN has none, so only the children that keep it unknown count)."""
+    if truth is not Truth.UNKNOWN:
+        return ()
+    found: list[str] = []
+    for facts in children:
+        for fact in facts:
+            if fact not in found:
+                found.append(fact)
+    return tuple(found)
+
+
 def evaluate_node(node: Node, facts: Facts) -> NodeResult:
     """The node's truth with every child's result (Kleene logic, REVIEW a kind of unknown)."""
     match node:
-        case AllOf(children=children):
-            results = tuple(evaluate_node(child, facts) for child in children)
-            return NodeResult(
-                "all", all_of([r.truth for r in results]), results, None, node.id, node.text
-            )
-        case AnyOf(children=children):
-            results = tuple(evaluate_node(child, facts) for child in children)
-            return NodeResult(
-                "any", any_of([r.truth for r in results]), results, None, node.id, node.text
-            )
-        case AtLeast(count=count, children=children):
-            results = tuple(evaluate_node(child, facts) for child in children)
-            truth = at_least(count, [r.truth for r in results])
-            return NodeResult("at_least", truth, results, None, node.id, node.text, count)
-        case Not(child=child):
-            result = evaluate_node(child, facts)
-            return NodeResult("not", negate(result.truth), (result,), None, node.id, node.text)
         case Leaf():
-            evidence = apply_operator(node, facts)
+            evidence = explain(node, decide_leaf(node, facts))
             return NodeResult("leaf", evidence.truth, (), evidence, node.id, node.text)
-        case _:
+        case ReviewLeaf():
             evidence = Evidence(
                 fact="",
                 label="Study team review",
@@ -74,6 +95,37 @@ def evaluate_node(node: Node, facts: Facts) -> NodeResult:
                 text=node.text,
             )
             return NodeResult("review", Truth.REVIEW, (), evidence, node.id, node.text)
+    results = tuple(evaluate_node(child, facts) for child in _children(node))
+    truth = _combined(node, [r.truth for r in results])
+    count = node.count if isinstance(node, AtLeast) else 0
+    return NodeResult(_KINDS[type(node)], truth, results, None, node.id, node.text, count)
+
+
+def decide_node(node: Node, facts: Facts, memo: NodeMemo | None = None) -> Decided:
+    """``evaluate_node``'s truth and the facts behind it when UNKNOWN, without results or text.
+
+    ``memo`` holds the decisions already made for these ``facts``, by node identity: atoms
+    that share a node object (``engine.compiled`` shares equal nodes) decide it once.
+    """
+    if memo is not None:
+        known = memo.get(id(node))
+        # The node is kept with its decision, so no other node can have its id meanwhile.
+        if known is not None and known[0] is node:
+            return known[1]
+    match node:
+        case Leaf():
+            decision = decide_leaf(node, facts)
+            truth = decision.truth
+            decided = truth, decision.missing_facts if truth is Truth.UNKNOWN else ()
+        case ReviewLeaf():
+            decided = Truth.REVIEW, ()
+        case _:
+            parts = [decide_node(child, facts, memo) for child in _children(node)]
+            truth = _combined(node, [child_truth for child_truth, _ in parts])
+            decided = truth, _unknown_facts(truth, (missing for _, missing in parts))
+    if memo is not None:
+        memo[id(node)] = (node, decided)
+    return decided
 
 
 def _evidence(result: NodeResult) -> tuple[Evidence, ...]:
@@ -84,16 +136,9 @@ def _evidence(result: NodeResult) -> tuple[Evidence, ...]:
 
 def _missing(result: NodeResult) -> tuple[str, ...]:
     """Facts behind an UNKNOWN node, following only the children that keep it unknown."""
-    if result.truth is not Truth.UNKNOWN:
-        return ()
     if result.evidence is not None:
-        return result.evidence.missing_facts
-    found: list[str] = []
-    for child in result.children:
-        for fact in _missing(child):
-            if fact not in found:
-                found.append(fact)
-    return tuple(found)
+        return result.evidence.missing_facts if result.truth is Truth.UNKNOWN else ()
+    return _unknown_facts(result.truth, (_missing(child) for child in result.children))
 
 
 def _status(kind: CriterionKind, truth: Truth) -> CriterionStatus:
@@ -148,6 +193,39 @@ def _counted_reason(result: NodeResult) -> str:
     return f"{summary}. {reasons}" if reasons else summary
 
 
+def _criterion_outcome(
+    kind: CriterionKind, rule: Decided | None, applies: Decided | None
+) -> tuple[CriterionStatus, tuple[str, ...]]:
+    """A criterion's status and the facts behind it when unknown, from its rule's and its
+    ``applies_if``'s decisions (None: the criterion has none)."""
+    if applies is not None and applies[0] is Truth.FALSE:
+        return CriterionStatus.NOT_APPLICABLE, ()
+    if rule is None:
+        return CriterionStatus.REVIEW, ()
+    status = _status(kind, rule[0])
+    missing = rule[1]
+    if applies is not None and applies[0] is not Truth.TRUE and status is CriterionStatus.VIOLATED:
+        # It would rule the patient out only if it applies, and that is not known yet.
+        status = CriterionStatus.REVIEW if applies[0] is Truth.REVIEW else CriterionStatus.UNKNOWN
+        missing = applies[1]
+    return status, missing if status is CriterionStatus.UNKNOWN else ()
+
+
+def decide_criterion(
+    criterion: Criterion, facts: Facts, memo: NodeMemo | None = None
+) -> tuple[CriterionStatus, tuple[str, ...]]:
+    """``evaluate_criterion``'s status and missing facts, without evidence or reasons
+    (``memo``: as for ``decide_node``)."""
+    applies_if, rule = criterion.applies_if, criterion.rule
+    applies = None if applies_if is None else decide_node(applies_if, facts, memo)
+    decided = None if rule is None else decide_node(rule, facts, memo)
+    return _criterion_outcome(criterion.kind, decided, applies)
+
+
+def _decided(result: NodeResult | None) -> Decided | None:
+    return None if result is None else (result.truth, _missing(result))
+
+
 def evaluate_criterion(criterion: Criterion, facts: Facts) -> CriterionResult:
     """One criterion's status with its evidence (effective_status = status until grouped)."""
     applies = None if criterion.applies_if is None else evaluate_node(criterion.applies_if, facts)
@@ -176,30 +254,20 @@ def evaluate_criterion(criterion: Criterion, facts: Facts) -> CriterionResult:
             reading=criterion.reading,
         )
 
-    if applies is not None and applies.truth is Truth.FALSE:
+    tree = None if criterion.rule is None else evaluate_node(criterion.rule, facts)
+    status, missing = _criterion_outcome(criterion.kind, _decided(tree), _decided(applies))
+    if status is CriterionStatus.NOT_APPLICABLE:
+        assert applies is not None
         reason = f"Does not apply: {_reason(applies)}"
-        return result(CriterionStatus.NOT_APPLICABLE, reason, _evidence(applies))
-    if criterion.rule is None:
-        return result(CriterionStatus.REVIEW, "Left to the study team (no computable rule)")
-    tree = evaluate_node(criterion.rule, facts)
-    status = _status(criterion.kind, tree.truth)
-    missing = _missing(tree)
+        return result(status, reason, _evidence(applies))
+    if tree is None:
+        return result(status, "Left to the study team (no computable rule)")
     reason = _reason(tree)
-    if (
-        applies is not None
-        and applies.truth is not Truth.TRUE
-        and status is (CriterionStatus.VIOLATED)
-    ):
-        # It would rule the patient out only if it applies, and that is not known yet.
-        status = (
-            CriterionStatus.REVIEW if applies.truth is Truth.REVIEW else CriterionStatus.UNKNOWN
-        )
-        missing = _missing(applies)
+    if applies is not None and status is not _status(criterion.kind, tree.truth):
+        # Not knowing whether it applies is what keeps the violation open: say so.
         reason = f"{reason}, if it applies: {_reason(applies)}"
     evidence = _evidence(tree) + (_evidence(applies) if applies is not None else ())
-    return result(
-        status, reason, evidence, tree, missing if status is CriterionStatus.UNKNOWN else ()
-    )
+    return result(status, reason, evidence, tree, missing)
 
 
 def _combine_group(statuses: Sequence[CriterionStatus]) -> CriterionStatus:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -580,6 +581,9 @@ def find_drug(text: str) -> Drug | None:
     return None if drug_id is None else DRUGS[drug_id]
 
 
+# Cached: a match tests every treatment against every treatment leaf (drug_matches), and the
+# vocabulary's classes never change while the program runs.
+@functools.cache
 def class_closure(class_ids: tuple[str, ...]) -> frozenset[str]:
     """The classes and every broader class above them."""
     seen: set[str] = set()
