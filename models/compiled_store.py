@@ -20,8 +20,8 @@ from engine.compiled import CompiledSet, Shape, compile_criteria_data
 from engine.errors import CriteriaError
 from models.criteria_set import CriteriaAtom, CriteriaProgram, CriteriaSet
 from models.database import SessionFactory
-from models.topics import TrialTopic, read_topics, stored_topics_usable, topic_trials
-from models.trial import Site, Trial, TrialCondition, TrialKeyword
+from models.topics import TrialTopic, read_topics, stored_screening_usable, topic_trials
+from models.trial import Site, Trial, TrialCondition, TrialKeyword, TrialScreening
 
 # Bump when the compiled text or the atom body changes meaning: older texts are then ignored
 # (and compiled again from the criteria JSON) rather than misread.
@@ -272,6 +272,17 @@ _SCREENING = sa.select(
     Trial.record_version,
 )
 
+# The same columns from the narrow copy written with each trial (models.trial.TrialScreening).
+_STORED_SCREENING = sa.select(
+    TrialScreening.trial_id,
+    TrialScreening.overall_status,
+    TrialScreening.minimum_age,
+    TrialScreening.maximum_age,
+    TrialScreening.sex,
+    TrialScreening.last_update,
+    TrialScreening.record_version,
+)
+
 # Joins a trial's condition names (or keywords) in one aggregated column; never in a name.
 NAME_SEPARATOR = "\x1f"
 
@@ -328,17 +339,17 @@ def read_topic_screening(
     (models.topics.candidate_topics), in trial id order; None when the stored topics cannot
     be used (the caller then reads every trial with ``read_screening``)."""
     with session_factory() as session:
-        if not stored_topics_usable(session):
+        if not stored_screening_usable(session):
             return None
         total = session.scalar(sa.select(sa.func.count()).select_from(Trial)) or 0
         query = (
-            _SCREENING.add_columns(Trial.brief_title, Trial.official_title)
-            .where(Trial.trial_id.in_(topic_trials(wanted)))
-            .order_by(Trial.trial_id)
+            _STORED_SCREENING.add_columns(TrialScreening.title)
+            .where(TrialScreening.trial_id.in_(topic_trials(wanted)))
+            .order_by(TrialScreening.trial_id)
         )
         found = session.connection().execute(query).all()
     rows = [ScreeningColumns(*row[:7]) for row in found]
-    titles = {row[0]: row[7] or row[8] for row in found}
+    titles = {row[0]: row[7] for row in found}
     return TopicScreening(rows, titles, total)
 
 
@@ -348,23 +359,26 @@ def read_screening_with_topics(
     """Every trial's screening columns, stored topics and title; None when the stored topics
     cannot be used (then ``read_screening`` reads the names to derive them from)."""
     with session_factory() as session:
-        if not stored_topics_usable(session):
+        if not stored_screening_usable(session):
             return None
         connection = session.connection()
-        rows = _all_screening(connection)
+        found = connection.execute(
+            _STORED_SCREENING.add_columns(TrialScreening.title).order_by(TrialScreening.trial_id)
+        ).all()
+        rows = [ScreeningColumns(*row[:7]) for row in found]
+        titles = {row[0]: row[7] for row in found}
         stored: dict[str, list[str]] = {}
         for trial_id, topic in connection.execute(
             sa.select(TrialTopic.trial_id, TrialTopic.topic)
         ).all():
             stored.setdefault(trial_id, []).append(topic)
-        titles = _all_titles(connection)
     # Trials share few topic sets: one frozenset each.
     shared: dict[tuple[str, ...], frozenset[str]] = {}
     topics: dict[str, frozenset[str]] = {}
     for trial_id, names in stored.items():
         key = tuple(sorted(names))
-        found = shared.get(key)
-        if found is None:
-            found = shared[key] = read_topics(key)
-        topics[trial_id] = found
+        topic_set = shared.get(key)
+        if topic_set is None:
+            topic_set = shared[key] = read_topics(key)
+        topics[trial_id] = topic_set
     return rows, topics, titles

@@ -24,6 +24,7 @@ from engine.registry_text import AgeFormatError, parse_age_days, unescape_regist
 from models.base import Base
 from models.topics import TrialTopic, topic_rows, topics_of
 from models.trial import (
+    SCREENING_COLUMNS,
     ArmGroup,
     CentralContact,
     Collaborator,
@@ -34,6 +35,7 @@ from models.trial import (
     Trial,
     TrialCondition,
     TrialKeyword,
+    TrialScreening,
 )
 
 NCT_ID_PATTERN = re.compile(r"^NCT\d{8}$")
@@ -539,6 +541,7 @@ _INTERVENTIONS = _table(Intervention)
 _OFFICIALS = _table(OverallOfficial)
 _CENTRAL_CONTACTS = _table(CentralContact)
 _TOPICS = _table(TrialTopic)
+_SCREENING = _table(TrialScreening)
 # The tables holding one row per list item of a record, keyed by trial_id (site contacts hang
 # off sites and are handled with them).
 _TRIAL_CHILD_TABLES = (
@@ -550,6 +553,7 @@ _TRIAL_CHILD_TABLES = (
     _OFFICIALS,
     _CENTRAL_CONTACTS,
     _TOPICS,
+    _SCREENING,
     _SITES,
 )
 
@@ -597,6 +601,13 @@ def _insert_children(session: Session, studies: Sequence[ParsedStudy]) -> None:
         rows[_KEYWORDS].extend(
             {"trial_id": trial_id, "position": position, "keyword": keyword}
             for position, keyword in enumerate(study.keywords)
+        )
+        rows[_SCREENING].append(
+            {
+                "trial_id": trial_id,
+                "title": study.title,
+                **{name: study.columns[name] for name in SCREENING_COLUMNS},
+            }
         )
         # What the trial is about, for the matcher's SQL prefilter (models/topics.py).
         rows[_TOPICS].extend(

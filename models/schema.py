@@ -15,6 +15,7 @@ from models.trial import (
     Trial,
     TrialCondition,
     TrialKeyword,
+    TrialScreening,
 )
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "Trial",
     "TrialCondition",
     "TrialKeyword",
+    "TrialScreening",
     "TrialTopic",
 ]

@@ -26,7 +26,7 @@ from engine.profile import PatientProfile
 from engine.vocabulary import CONDITIONS, condition_covers, normalise_term
 from models.base import Base
 from models.database import SessionFactory
-from models.trial import Trial, TrialCondition, TrialKeyword
+from models.trial import Trial, TrialCondition, TrialKeyword, TrialScreening
 
 AREA_TOPIC = "*autoimmune"
 OTHER_TOPIC = "*other"
@@ -258,15 +258,17 @@ def refresh_topics(session_factory: SessionFactory) -> int | None:
         return derive_all_topics(session)
 
 
-def stored_topics_usable(session: Session) -> bool:
-    """Whether the stored topics can stand in for deriving them: this version's, and every
-    trial has its rows (the importer writes them; a trial written another way would not)."""
+def stored_screening_usable(session: Session) -> bool:
+    """Whether the stored topics and screening rows can stand in for every trial's own
+    columns and names: topics of this version, and every trial has its topic rows and its
+    screening row (the importer writes both; a trial written another way would not)."""
     if stored_topics_version(session) != TOPICS_VERSION:
         return False
     trials = session.scalar(sa.select(sa.func.count()).select_from(Trial)) or 0
-    # Rows refer to existing trials (foreign key), so equal counts mean none is missing.
+    # Rows refer to existing trials (foreign keys), so equal counts mean none is missing.
     topical = session.scalar(sa.select(sa.func.count(sa.distinct(TrialTopic.trial_id)))) or 0
-    return topical == trials
+    screened = session.scalar(sa.select(sa.func.count()).select_from(TrialScreening)) or 0
+    return topical == trials == screened
 
 
 def topic_trials(wanted: frozenset[str]) -> sa.Select[str]:

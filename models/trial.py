@@ -126,6 +126,41 @@ class Trial(Base):
         return self.brief_title or self.official_title
 
 
+class TrialScreening(Base):
+    """What the matcher reads of every trial it screens, in a narrow row of its own.
+
+    A copy of the trial's status, registry limits, update dates and title, written with the
+    trial by the importer (the only writer of trial rows) and in migration 0004 for trials
+    stored before. Read from ``trials`` the same columns sit behind each record's long texts,
+    one page or more per trial; here about forty rows share a page (docs/performance.md).
+    """
+
+    __tablename__ = "trial_screening"
+    # No rowid in SQLite: the rows are stored in trial id order, as the matcher reads them.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    trial_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("trials.trial_id", ondelete="CASCADE"), primary_key=True
+    )
+    overall_status: Mapped[OptionalShortText]
+    minimum_age: Mapped[OptionalShortText]
+    maximum_age: Mapped[OptionalShortText]
+    sex: Mapped[OptionalShortText]
+    last_update: Mapped[OptionalShortText]
+    record_version: Mapped[OptionalShortText]
+    title: Mapped[OptionalLongText]
+
+
+SCREENING_COLUMNS = (
+    "overall_status",
+    "minimum_age",
+    "maximum_age",
+    "sex",
+    "last_update",
+    "record_version",
+)
+
+
 class Collaborator(Base):
     """An organisation collaborating with the lead sponsor."""
 

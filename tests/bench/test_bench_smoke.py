@@ -115,14 +115,14 @@ def test_a_copied_database_keeps_every_trials_topics(
     import bench.databases
     from models.database import sqlite_url
     from models.operations import open_database
-    from models.topics import stored_topics_usable
+    from models.topics import stored_screening_usable
 
     monkeypatch.setattr(bench.databases, "BASE_LIMIT", 20)
     path = bench.databases.benchmark_database(40, tmp_path)
     opened = open_database(sqlite_url(path), bundled_files=())
     try:
         with opened.session_factory() as session:
-            assert stored_topics_usable(session)
+            assert stored_screening_usable(session)
             topical = session.scalar(sa.text("SELECT count(DISTINCT trial_id) FROM trial_topics"))
         assert topical == 40
     finally:

@@ -34,7 +34,7 @@ from models.operations import (
 )
 from models.profile_io import load_profile
 from models.referral import ReferralKind
-from models.topics import stored_topics_usable
+from models.topics import stored_screening_usable
 
 PG_URL = os.environ.get("TRIALMATCH_TEST_PG_URL")
 pytestmark = [
@@ -143,7 +143,7 @@ def test_matching_gives_the_same_verdicts_as_sqlite(schema_url: str, tmp_path: P
         # Both matched through the stored topics (the SQL prefilter), not by reading everything.
         for opened in (on_postgres, on_sqlite):
             with opened.session_factory() as session:
-                assert stored_topics_usable(session)
+                assert stored_screening_usable(session)
     finally:
         on_postgres.engine.dispose()
         on_sqlite.engine.dispose()

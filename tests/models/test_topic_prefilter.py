@@ -37,6 +37,7 @@ from models.topics import (
     is_topic_candidate,
     topics_of,
 )
+from models.trial import SCREENING_COLUMNS, Trial, TrialScreening
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
@@ -163,6 +164,34 @@ def _derived(database: OpenedDatabase) -> dict[str, set[str]]:
         topics = topics_of(summary.conditions, detail.keywords, summary.title)
         expected[trial.trial_id] = set(topics) or {NO_TOPIC}
     return expected
+
+
+def _screening_rows(database: OpenedDatabase) -> set[tuple[object, ...]]:
+    with database.session_factory() as session:
+        table = TrialScreening.__table__
+        return {tuple(row) for row in session.execute(sa.select(*table.columns))}
+
+
+def _trial_columns(database: OpenedDatabase) -> set[tuple[object, ...]]:
+    """What each trial's screening row must say, from its own row."""
+    with database.session_factory() as session:
+        return {
+            (trial_id, *columns, brief or official)
+            for trial_id, brief, official, *columns in session.execute(
+                sa.select(
+                    Trial.trial_id,
+                    Trial.brief_title,
+                    Trial.official_title,
+                    *(getattr(Trial, name) for name in SCREENING_COLUMNS),
+                )
+            )
+        }
+
+
+def test_import_stores_each_trials_screening_row(database: OpenedDatabase) -> None:
+    rows = _screening_rows(database)
+    assert rows == _trial_columns(database)
+    assert len(rows) == len(list_trials(database.session_factory))
 
 
 def test_import_stores_each_trials_topics(database: OpenedDatabase) -> None:
@@ -304,12 +333,27 @@ def test_a_trial_without_topic_rows_is_still_matched(scratch: OpenedDatabase) ->
     assert "NCT09100004" in {item.trial_id for item in report.trials}
 
 
+def test_a_trial_without_its_screening_row_is_still_matched(scratch: OpenedDatabase) -> None:
+    profile = _profile("adult_refractory_sle")
+    expected = _every_trial_read(scratch, profile)
+    with scratch.session_factory.begin() as session:
+        session.execute(sa.delete(TrialScreening).where(TrialScreening.trial_id == "NCT09100004"))
+    matcher = Matcher(scratch.session_factory)
+    assert _fields(matcher.match(profile, screening_date=SCREENING)) == expected
+    matcher.preload()
+    assert _fields(matcher.match(profile, screening_date=SCREENING)) == expected
+
+
 def test_reimporting_a_record_replaces_its_topics(scratch: OpenedDatabase, tmp_path: Path) -> None:
     changed = _study("NCT09100003", "Lymphoma study", ["Rheumatoid Arthritis"], [])
+    changed["protocolSection"]["statusModule"]["overallStatus"] = "NOT_YET_RECRUITING"
+    changed["protocolSection"]["identificationModule"]["briefTitle"] = "A new title"
     path = tmp_path / "changed.json"
     path.write_text(json.dumps(changed), "utf-8")
     assert import_files(scratch.session_factory, [path]).updated
     assert _stored(scratch)["NCT09100003"] == {"ra"}
+    assert _screening_rows(scratch) == _trial_columns(scratch)
+    assert ("NCT09100003", "NOT_YET_RECRUITING") in {row[:2] for row in _screening_rows(scratch)}
     ra = Matcher(scratch.session_factory).match(_profile("ra"), screening_date=SCREENING)
     assert "NCT09100003" in {item.trial_id for item in ra.trials}
 
@@ -320,5 +364,6 @@ def test_a_database_from_before_the_topics_gets_them_when_opened(scratch: Opened
     reopened = open_database(str(scratch.engine.url))
     try:
         assert _stored(reopened) == expected
+        assert _screening_rows(reopened) == _trial_columns(reopened)
     finally:
         reopened.engine.dispose()
