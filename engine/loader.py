@@ -275,6 +275,37 @@ def _leaf(ctx: _Context, data: Mapping[str, Any], path: str) -> Leaf:
     )
 
 
+def _frozen(value: object) -> object:
+    """A hashable form of a JSON value that keeps 1, 1.0 and True apart (the loader does)."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return ("[]", *(_frozen(item) for item in value))
+    return (type(value), value)
+
+
+# Leaves already loaded, by their frozen JSON: the same leaves recur across criteria and sets
+# ("ANC ≥ 1.5 ×10⁹/L" in most organ-function criteria), and reading one (unit conversion,
+# checks) costs more than looking it up. A Leaf is immutable, so one can be shared. Only
+# leaves that loaded are kept: a bad one fails, with its own path, every time.
+_LOADED_LEAVES: dict[object, Leaf] = {}
+_LOADED_LEAVES_KEPT = 50_000
+
+
+def _shared_leaf(ctx: _Context, data: Mapping[str, Any], path: str) -> Leaf:
+    try:
+        key = _frozen(data)
+        leaf = _LOADED_LEAVES.get(key)
+    except TypeError:  # not JSON-shaped (unhashable): _leaf names the problem
+        return _leaf(ctx, data, path)
+    if leaf is None:
+        leaf = _leaf(ctx, data, path)
+        if len(_LOADED_LEAVES) >= _LOADED_LEAVES_KEPT:
+            _LOADED_LEAVES.clear()
+        _LOADED_LEAVES[key] = leaf
+    return leaf
+
+
 def _node(ctx: _Context, data: object, path: str) -> Node:
     if not isinstance(data, dict):
         raise ctx.fail(path, "a rule node must be an object")
@@ -305,7 +336,7 @@ def _node(ctx: _Context, data: object, path: str) -> Node:
             raise ctx.fail(f"{path}.review", "must be the text the study team judges")
         return ReviewLeaf(review, node_id, text)
     if "fact" in data:
-        return _leaf(ctx, data, path)
+        return _shared_leaf(ctx, data, path)
     raise ctx.fail(
         path, 'a rule node needs one of "all", "any", "at_least", "not", "review" or "fact"'
     )

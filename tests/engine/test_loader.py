@@ -371,3 +371,25 @@ def test_bundled_curated_criteria_load() -> None:
     for path in files:
         loaded = load_criteria(json.loads(path.read_text(encoding="utf-8")))
         assert loaded.trial_id == path.stem
+
+
+def test_a_leaf_read_once_is_shared_and_a_bad_one_fails_every_time() -> None:
+    anc = {"fact": "lab.anc", "op": ">=", "value": 1.5, "unit": "10^9/L"}
+    first = load_criteria(trial(anc)).criteria[0].rule
+    again = load_criteria(trial({"all": [dict(anc), {"fact": "serology.hbsag", "op": "is_false"}]}))
+    rule = again.criteria[0].rule
+    assert isinstance(rule, AllOf)
+    assert rule.children[0] is first  # the same immutable Leaf, not read again
+    # Equal in Python but not to the loader: 1 (a whole number) against 1.0 and True.
+    counted = {"fact": "treatment.glucocorticoid", "op": "count_at_least", "value": 1}
+    assert isinstance(load_criteria(trial(counted)).criteria[0].rule, Leaf)
+    for wrong in (True, 1.0):
+        with pytest.raises(CriteriaError) as caught:
+            load_criteria(trial({**counted, "value": wrong}))
+        assert "count_at_least needs a whole number" in caught.value.problem
+    # A bad leaf is never kept: it fails again, naming where it is this time.
+    bad = {"fact": "lab.anc", "op": ">=", "value": 1.5, "unit": "furlongs"}
+    for rule_json, path in ((bad, "rule.unit"), ({"any": [anc, bad]}, "rule.any[1].unit")):
+        with pytest.raises(CriteriaError) as caught:
+            load_criteria(trial(rule_json))
+        assert caught.value.path == f"criteria[0].{path}"
