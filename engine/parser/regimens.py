@@ -393,16 +393,7 @@ def _top_level(text: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
 
 
 def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
-    pieces = []
-    cursor = 0
-    for match in _top_level(text, pattern):
-        pieces.append(text[cursor : match.start()])
-        cursor = match.end()
-    pieces.append(text[cursor:])
-    cleaned = [p.strip(" ,.") for p in pieces]
-    if any(not p for p in cleaned):
-        raise _UnreadError
-    return cleaned
+    return _cut(text, _top_level(text, pattern))
 
 
 _OR_MORE = re.compile(rf"(?<![\w-]){COUNT}\s+or\s+more\s", re.IGNORECASE)

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from engine.criteria import AtLeast, Leaf, ReviewLeaf, leaves
 from engine.errors import CriteriaError
 from engine.evaluator import evaluate_trial
-from engine.facts import Facts, FactValue
 from engine.incremental import criterion_reads
 from engine.loader import load_criteria
 from engine.outcomes import CriterionStatus, Truth, all_of, any_of, at_least
+from tests.engine.serology_flags import flags
 
 SCREENING = date(2026, 11, 23)
 T, F, U, R = Truth.TRUE, Truth.FALSE, Truth.UNKNOWN, Truth.REVIEW
@@ -34,16 +34,6 @@ def trial(rule: Any, kind: str = "inclusion") -> dict[str, Any]:
 
 def flag(name: str) -> dict[str, Any]:
     return {"fact": f"serology.{name}", "op": "is_true", "text": name}
-
-
-def flags(**values: bool) -> Facts:
-    return Facts(
-        screening_date=SCREENING,
-        values={
-            f"serology.{name}": FactValue(f"serology.{name}", value, "", date(2026, 11, 1))
-            for name, value in values.items()
-        },
-    )
 
 
 TWO_OF_FOUR = {"at_least": 2, "of": [flag("hiv"), flag("hbsag"), flag("hcv_ab"), flag("syphilis")]}

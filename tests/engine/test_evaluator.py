@@ -15,20 +15,11 @@ from engine.evaluator import evaluate_trial
 from engine.facts import Facts, FactValue
 from engine.loader import load_criteria
 from engine.outcomes import CriterionStatus, Truth, Verdict, all_of, any_of, negate
+from tests.engine.serology_flags import flags
 
 SCREENING = date(2026, 11, 23)
 CASES = json.loads((Path(__file__).parent / "cases" / "shapes.json").read_text(encoding="utf-8"))
 T, F, U, R = Truth.TRUE, Truth.FALSE, Truth.UNKNOWN, Truth.REVIEW
-
-
-def flags(**values: bool) -> Facts:
-    return Facts(
-        screening_date=SCREENING,
-        values={
-            f"serology.{name}": FactValue(f"serology.{name}", value, "", date(2026, 11, 1))
-            for name, value in values.items()
-        },
-    )
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -45,11 +44,9 @@ from models.operations import (
     store_criteria_set,
 )
 from models.settings import ClinicSettings
+from tests.golden_patients import PATIENTS, SCREENING, golden_data
 
 ROOT = Path(__file__).resolve().parents[2]
-GOLDEN = ROOT / "tests" / "golden"
-SCREENING = dt.date(2026, 11, 23)
-PATIENTS = sorted(path.stem for path in GOLDEN.glob("*.json") if path.stem != "expected")
 GENERATED = 40
 
 
@@ -96,7 +93,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedDatabas
 
 
 def _profile(name: str, edit: dict[str, Any] | None = None) -> PatientProfile:
-    data = json.loads((GOLDEN / f"{name}.json").read_text("utf-8"))
+    data = golden_data(name)
     for lab in data.get("labs") or []:
         if edit is not None and lab["analyte"] in edit:
             lab["value"] = edit[lab["analyte"]]

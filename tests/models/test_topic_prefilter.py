@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,11 +37,8 @@ from models.topics import (
     topics_of,
 )
 from models.trial import SCREENING_COLUMNS, Trial, TrialScreening
+from tests.golden_patients import PATIENTS, SCREENING, golden_data
 
-ROOT = Path(__file__).resolve().parents[2]
-GOLDEN = ROOT / "tests" / "golden"
-SCREENING = dt.date(2026, 11, 23)
-PATIENTS = sorted(path.stem for path in GOLDEN.glob("*.json") if path.stem != "expected")
 GENERATED = 120
 
 
@@ -95,7 +91,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedDatabas
 
 
 def _profile(name: str, without_diagnoses: bool = False) -> PatientProfile:
-    data = json.loads((GOLDEN / f"{name}.json").read_text("utf-8"))
+    data = golden_data(name)
     if without_diagnoses:
         data["diagnoses"] = []
     return profile_from_dict(data, today=SCREENING)

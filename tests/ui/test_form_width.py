@@ -20,25 +20,28 @@ def _form_fits(window: Any) -> bool:
     )
 
 
-def test_the_form_shows_its_rows_whole_beside_the_results(
+@pytest.fixture
+def fitted_window(
     qtbot: QtBot,
     window_at_1366x768: Callable[[PatientProfile], Any],
     golden_profile: Callable[[str], PatientProfile],
-) -> None:
-    # Dates and the "Remove diagnosis" button were cut off behind a sideways scroll bar.
+) -> Any:
+    """The window at 1366x768 with the adult SLE patient, once its form has taken its width."""
     window = window_at_1366x768(golden_profile("adult_refractory_sle"))
     qtbot.waitUntil(lambda: _form_fits(window))
-    assert window.profile_panel.scroll_area.horizontalScrollBar().maximum() == 0
-    assert window.width() == 1366  # the room came from the results, not a wider window
+    return window
+
+
+def test_the_form_shows_its_rows_whole_beside_the_results(fitted_window: Any) -> None:
+    # Dates and the "Remove diagnosis" button were cut off behind a sideways scroll bar.
+    assert fitted_window.profile_panel.scroll_area.horizontalScrollBar().maximum() == 0
+    assert fitted_window.width() == 1366  # the room came from the results, not a wider window
 
 
 def test_a_split_the_user_drags_is_not_undone(
-    qtbot: QtBot,
-    window_at_1366x768: Callable[[PatientProfile], Any],
-    golden_profile: Callable[[str], PatientProfile],
+    qtbot: QtBot, fitted_window: Any, golden_profile: Callable[[str], PatientProfile]
 ) -> None:
-    window = window_at_1366x768(golden_profile("adult_refractory_sle"))
-    qtbot.waitUntil(lambda: _form_fits(window))
+    window = fitted_window
     splitter = window.main_splitter
     total = sum(splitter.sizes())
     # What a drag of the handle does: move it, and the splitter says so.

@@ -17,14 +17,20 @@ def strip_text(node: Any) -> Any:
     return node
 
 
-def rule_of(item: str, kind: str = "inclusion") -> Any:
-    """The rule the parser gives ``item`` as the one criterion of its section (it must load)."""
+def criterion_of(item: str, kind: str = "inclusion") -> dict[str, Any]:
+    """The criterion the parser makes of ``item`` alone in its section (the loader accepts it)."""
     heading = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
     document = parse_criteria_text("T", f"{heading}\n\n1. {item}\n")
     load_criteria(document)
     criteria = document["criteria"]
     assert len(criteria) == 1, criteria
-    return strip_text(criteria[0]["rule"])
+    criterion: dict[str, Any] = criteria[0]
+    return criterion
+
+
+def rule_of(item: str, kind: str = "inclusion") -> Any:
+    """The rule the parser gives ``item`` as the one criterion of its section (it must load)."""
+    return strip_text(criterion_of(item, kind)["rule"])
 
 
 def ever(treatment: str) -> dict[str, Any]:

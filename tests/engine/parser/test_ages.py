@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
 from engine import Settings, build_facts, evaluate_trial, load_criteria, profile_from_dict
-from engine.parser import parse_criteria_text
+from tests.engine.parser.reading import criterion_of
 from tests.engine.parser.reading import strip_text as _strip_text
-
-
-def criterion_of(item: str) -> dict[str, Any]:
-    document = parse_criteria_text("T", f"Inclusion Criteria:\n\n1. {item}\n")
-    load_criteria(document)
-    (criterion,) = document["criteria"]
-    return criterion
 
 
 @pytest.mark.parametrize(

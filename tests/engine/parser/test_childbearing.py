@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engine import Settings, build_facts, evaluate_trial, load_criteria, profile_from_dict
-from engine.parser import parse_criteria_text
+from tests.engine.parser.reading import criterion_of
 from tests.engine.parser.reading import strip_text as _strip_text
 
 APPLIES = {
@@ -19,14 +19,6 @@ APPLIES = {
 }
 NEGATIVE_TEST = {"fact": "pregnancy_test_positive", "op": "is_false"}
 CONTRACEPTION = {"fact": "contraception_agreed", "op": "is_true"}
-
-
-def criterion_of(item: str, kind: str = "inclusion") -> dict[str, Any]:
-    heading = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
-    document = parse_criteria_text("T", f"{heading}\n\n1. {item}\n")
-    load_criteria(document)  # the loader accepts what the parser writes
-    (criterion,) = document["criteria"]
-    return criterion
 
 
 @pytest.mark.parametrize(

@@ -8,18 +8,10 @@ from typing import Any
 import pytest
 
 from engine import Settings, build_facts, evaluate_trial, load_criteria, profile_from_dict
-from engine.parser import parse_criteria_text
+from tests.engine.parser.reading import criterion_of
 from tests.engine.parser.reading import strip_text as _strip_text
 
 SCREENING = date(2026, 11, 23)
-
-
-def criterion_of(item: str, kind: str = "inclusion") -> dict[str, Any]:
-    heading = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
-    document = parse_criteria_text("T", f"{heading}\n\n1. {item}\n")
-    load_criteria(document)  # the loader accepts what the parser writes
-    (criterion,) = document["criteria"]
-    return criterion
 
 
 def rule_of(item: str, kind: str = "inclusion") -> Any:
