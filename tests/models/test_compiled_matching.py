@@ -15,7 +15,6 @@ from bench.generate import write_bulk_zip
 from engine.ask_next import ask_next
 from engine.evaluator import evaluate_trial
 from engine.outcomes import TrialEvaluation
-from engine.parser import parse_criteria_text
 from engine.profile import PatientProfile, profile_from_dict
 from engine.ranking import rank_trials
 from models.compiled_store import (
@@ -45,6 +44,7 @@ from models.operations import (
 )
 from models.settings import ClinicSettings
 from tests.golden_patients import PATIENTS, SCREENING, golden_data
+from tests.parsed_sets import store_parsed_sets
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = 40
@@ -61,17 +61,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedDatabas
     assert not report.failed
     generated = [t.trial_id for t in list_trials(opened.session_factory) if "NCT99" in t.trial_id]
     assert len(generated) == GENERATED
-    for trial_id in generated:
-        detail = get_trial(opened.session_factory, trial_id)
-        assert detail is not None
-        parsed = parse_criteria_text(trial_id, detail.eligibility_criteria or "")
-        store_criteria_set(
-            opened.session_factory,
-            trial_id,
-            CriteriaSource.AUTOMATIC,
-            json.dumps(parsed),
-            verified=False,
-        )
+    store_parsed_sets(opened.session_factory, generated)
     curated = json.loads((ROOT / "resources" / "criteria" / "NCT06503224.json").read_text())
     store_criteria_set(
         opened.session_factory,
@@ -204,17 +194,9 @@ def test_migration_0003_down_and_up_then_backfill_keeps_every_verdict(tmp_path: 
     opened = open_database(sqlite_url(path))
     source = write_bulk_zip(tmp_path / "studies.zip", 8, 7)
     import_files(opened.session_factory, [source])
-    for trial in list_trials(opened.session_factory):
-        detail = get_trial(opened.session_factory, trial.trial_id)
-        assert detail is not None
-        parsed = parse_criteria_text(trial.trial_id, detail.eligibility_criteria or "")
-        store_criteria_set(
-            opened.session_factory,
-            trial.trial_id,
-            CriteriaSource.AUTOMATIC,
-            json.dumps(parsed),
-            verified=False,
-        )
+    store_parsed_sets(
+        opened.session_factory, [trial.trial_id for trial in list_trials(opened.session_factory)]
+    )
     profile = _profile("adult_refractory_sle")
     before = Matcher(opened.session_factory).match(profile, screening_date=SCREENING)
 

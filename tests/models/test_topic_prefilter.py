@@ -12,9 +12,7 @@ import sqlalchemy as sa
 
 import models.matching
 from bench.generate import write_bulk_zip
-from engine.parser import parse_criteria_text
 from engine.profile import PatientProfile, profile_from_dict
-from models.criteria_set import CriteriaSource
 from models.database import downgrade_to, sqlite_url
 from models.matching import Matcher, MatchReport
 from models.operations import (
@@ -23,7 +21,6 @@ from models.operations import (
     import_files,
     list_trials,
     open_database,
-    store_criteria_set,
 )
 from models.topics import (
     AREA_TOPIC,
@@ -38,6 +35,7 @@ from models.topics import (
 )
 from models.trial import SCREENING_COLUMNS, Trial, TrialScreening
 from tests.golden_patients import PATIENTS, SCREENING, golden_data
+from tests.parsed_sets import store_parsed_sets
 
 GENERATED = 120
 
@@ -73,19 +71,10 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedDatabas
     odd.write_text(json.dumps({"studies": ODD_STUDIES}), "utf-8")
     report = import_files(opened.session_factory, [source, odd])
     assert not report.failed
-    for trial in list_trials(opened.session_factory):
-        if not trial.trial_id.startswith("NCT99"):
-            continue
-        detail = get_trial(opened.session_factory, trial.trial_id)
-        assert detail is not None
-        parsed = parse_criteria_text(trial.trial_id, detail.eligibility_criteria or "")
-        store_criteria_set(
-            opened.session_factory,
-            trial.trial_id,
-            CriteriaSource.AUTOMATIC,
-            json.dumps(parsed),
-            verified=False,
-        )
+    generated = [
+        t.trial_id for t in list_trials(opened.session_factory) if t.trial_id.startswith("NCT99")
+    ]
+    store_parsed_sets(opened.session_factory, generated)
     yield opened
     opened.engine.dispose()
 
