@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Generic, Literal, TypeVar
 
 from engine.outcomes import Assessed, Verdict
@@ -137,22 +138,32 @@ def rank_trials(
     recruiting site (when the clinic location is set); then the most recently updated.
     Closed trials are left out unless ``include_closed``.
     """
-    ranked: list[tuple[tuple[float, float, float, float, float, str], RankedTrial[E]]] = []
+    # Built for every candidate of a match (tens of thousands): locals, no per-trial calls
+    # beyond the memoised status class, and the nearest site only with a clinic location.
+    ranked: list[tuple[tuple[bool, int, int, float, int, str], RankedTrial[E]]] = []
+    append = ranked.append
+    not_eligible = Verdict.NOT_ELIGIBLE
     for summary, evaluation in trials:
         status_class, status_rank, note = _status_class(summary.status)
         if status_class == "closed" and not include_closed:
             continue
-        site, distance = _nearest(summary.sites, clinic_location)
-        entry = RankedTrial(summary, evaluation, status_class, note, site, distance)
-        updated = summary.last_update.toordinal() if summary.last_update else 0
-        key = (
-            1.0 if evaluation.verdict is Verdict.NOT_ELIGIBLE else 0.0,
-            float(status_rank),
-            float(evaluation.counts.unknown),
-            distance if distance is not None else math.inf,
-            -float(updated),
-            summary.trial_id,
+        if clinic_location is None:
+            site = distance = None
+        else:
+            site, distance = _nearest(summary.sites, clinic_location)
+        updated = summary.last_update
+        append(
+            (
+                (
+                    evaluation.verdict is not_eligible,
+                    status_rank,
+                    evaluation.counts.unknown,
+                    math.inf if distance is None else distance,
+                    -updated.toordinal() if updated else 0,
+                    summary.trial_id,
+                ),
+                RankedTrial(summary, evaluation, status_class, note, site, distance),
+            )
         )
-        ranked.append((key, entry))
-    ranked.sort(key=lambda pair: pair[0])
+    ranked.sort(key=itemgetter(0))
     return tuple(entry for _, entry in ranked)

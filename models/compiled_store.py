@@ -166,14 +166,14 @@ def compile_stored_sets(session_factory: SessionFactory, batch: int = 500) -> in
                 done += len(programs)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredSetRow:
+class StoredSetRow(NamedTuple):
     """What the matcher reads of a stored set: its source and program, never its JSON
-    (``program`` None: the set has no current program and is read the slow way)."""
+    (``program`` None: the set has no current program and is read the slow way; its
+    ``verified`` is then None too)."""
 
     trial_id: str
     source: str
-    verified: bool
+    verified: bool | None
     program: str | None
 
 
@@ -204,10 +204,8 @@ def read_stored_sets(
                 for start in range(0, len(trial_ids), _IN_CHUNK)
             ]
         for chunk_query in queries:
-            found.extend(
-                StoredSetRow(trial_id, source, bool(verified), program)
-                for trial_id, source, verified, program in connection.execute(chunk_query).all()
-            )
+            # One of tens of thousands of rows per match: made straight from the result rows.
+            found.extend(map(StoredSetRow._make, connection.execute(chunk_query)))
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import KeysView, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,10 @@ class CriteriaLibrary:
 
     def has_bundled(self, trial_id: str) -> bool:
         return trial_id in self._bundled
+
+    def bundled_ids(self) -> KeysView[str]:
+        """The trials that have a bundled curated set (a live view: looked up per candidate)."""
+        return self._bundled.keys()
 
     def choose(
         self,

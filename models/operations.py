@@ -609,14 +609,15 @@ def load_eligibility_texts(
 
 def database_stamp(session_factory: SessionFactory) -> tuple[object, ...]:
     """A cheap fingerprint that changes whenever trials or criteria sets change."""
+    # Each count and maximum asked for on its own: the maximum is then one step down its index
+    # (together they scan it: 10-15 ms each at 100,000 trials, for every match).
     with session_factory() as session:
-        trials = session.execute(
-            sa.select(sa.func.count(), sa.func.max(Trial.imported_at)).select_from(Trial)
-        ).one()
-        sets = session.execute(
-            sa.select(sa.func.count(), sa.func.max(CriteriaSet.updated_at)).select_from(CriteriaSet)
-        ).one()
-        return (*trials, *sets)
+        return (
+            session.scalar(sa.select(sa.func.count()).select_from(Trial)),
+            session.scalar(sa.select(sa.func.max(Trial.imported_at))),
+            session.scalar(sa.select(sa.func.count()).select_from(CriteriaSet)),
+            session.scalar(sa.select(sa.func.max(CriteriaSet.updated_at))),
+        )
 
 
 def get_trial(session_factory: SessionFactory, trial_id: str) -> TrialDetail | None:
