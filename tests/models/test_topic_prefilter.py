@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -352,3 +353,44 @@ def test_a_database_from_before_the_topics_gets_them_when_opened(scratch: Opened
         assert _screening_rows(reopened) == _trial_columns(reopened)
     finally:
         reopened.engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# The cyclic garbage collector around a match (models.matching._cyclic_gc_paused)
+
+
+def _match_first_patient(database: OpenedDatabase) -> MatchReport:
+    profile = _profile(PATIENTS[0])
+    return Matcher(database.session_factory).match(profile, screening_date=SCREENING)
+
+
+def test_a_matchs_objects_go_straight_to_the_oldest_generation(database: OpenedDatabase) -> None:
+    assert gc.isenabled()
+    report = _match_first_patient(database)
+    assert report.trials
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    # Left young, the first collection after the match would traverse every one of them.
+    assert any(found is report.trials for found in gc.get_objects(generation=2))
+
+
+def test_a_match_keeps_what_others_froze_frozen(database: OpenedDatabase) -> None:
+    gc.freeze()
+    try:
+        assert gc.get_freeze_count() > 0
+        report = _match_first_patient(database)
+        # Still frozen (the count drops only by frozen objects freed meanwhile), and the
+        # match's objects were left where the collector put them.
+        assert gc.get_freeze_count() > 0
+        assert not any(found is report.trials for found in gc.get_objects(generation=2))
+    finally:
+        gc.unfreeze()
+
+
+def test_a_match_leaves_a_disabled_collector_disabled(database: OpenedDatabase) -> None:
+    gc.disable()
+    try:
+        _match_first_patient(database)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
