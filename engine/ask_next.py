@@ -42,11 +42,17 @@ def _label_and_group(fact: str) -> tuple[str, str]:
 def ask_next(evaluations: Sequence[Assessed]) -> tuple[AskItem, ...]:
     """Missing facts of the trials not ruled out, most trials first, then in form order."""
     trials_by_fact: dict[str, list[str]] = {}
+    # Trials share their missing facts (shared rules, copies of a record): asked-as once each.
+    asked: dict[tuple[str, ...], tuple[str, ...]] = {}
     for evaluation in evaluations:
         if evaluation.verdict is Verdict.NOT_ELIGIBLE:
             continue
         # missing_facts already holds only the facts behind unknown criteria of open cohorts.
-        for fact in dict.fromkeys(_ASKED_AS.get(f, f) for f in evaluation.missing_facts):
+        missing = evaluation.missing_facts
+        facts = asked.get(missing)
+        if facts is None:
+            facts = asked[missing] = tuple(dict.fromkeys(_ASKED_AS.get(f, f) for f in missing))
+        for fact in facts:
             trials_by_fact.setdefault(fact, []).append(evaluation.trial_id)
     items = []
     for fact, trial_ids in trials_by_fact.items():

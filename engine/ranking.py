@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, NamedTuple, TypeVar
 
 from engine.outcomes import Assessed, Verdict
 
@@ -51,9 +51,12 @@ class Site:
     longitude: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TrialSummary:
-    """What ranking needs about a trial besides its evaluation."""
+class TrialSummary(NamedTuple):
+    """What ranking needs about a trial besides its evaluation.
+
+    This and RankedTrial are immutable tuples rather than frozen dataclasses: one of each is
+    made for every candidate of a first match, three times as fast.
+    """
 
     trial_id: str
     status: str | None
@@ -61,8 +64,7 @@ class TrialSummary:
     sites: tuple[Site, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class RankedTrial(Generic[E]):
+class RankedTrial(NamedTuple, Generic[E]):
     """One trial in ranked order.
 
     Attributes:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.compiled import CompiledSet, Shape, compile_criteria_data
 from engine.errors import CriteriaError
@@ -321,6 +321,23 @@ def read_screening(
     return rows, joined[0], joined[1], titles
 
 
+class StoredSets(NamedTuple):
+    """Stored sets (as ``read_stored_sets`` reads them) by trial id, one mapping per source."""
+
+    curated: dict[str, StoredSetRow]
+    automatic: dict[str, StoredSetRow]
+
+
+def sets_by_source(records: Iterable[StoredSetRow]) -> StoredSets:
+    found = StoredSets({}, {})
+    for record in records:
+        if record.source == "curated":
+            found.curated[record.trial_id] = record
+        elif record.source == "automatic":
+            found.automatic[record.trial_id] = record
+    return found
+
+
 class TopicScreening(NamedTuple):
     """The trials about a patient's conditions, read through the stored topics."""
 
@@ -328,27 +345,89 @@ class TopicScreening(NamedTuple):
     titles: dict[str, str | None]
     # How many trials the database holds in all (the others are about other conditions).
     total: int
+    # The same trials' stored sets, read in the same query.
+    sets: StoredSets
+
+
+def _joined_set(source: str) -> tuple[type[CriteriaSet], type[CriteriaProgram]]:
+    return (
+        aliased(CriteriaSet, name=f"{source}_set"),
+        aliased(CriteriaProgram, name=f"{source}_program"),
+    )
 
 
 def read_topic_screening(
     session_factory: SessionFactory, wanted: frozenset[str]
 ) -> TopicScreening | None:
-    """The screening columns and titles of the trials having one of the ``wanted`` topics
-    (models.topics.candidate_topics), in trial id order; None when the stored topics cannot
-    be used (the caller then reads every trial with ``read_screening``)."""
+    """The screening columns, titles and stored sets of the trials having one of the
+    ``wanted`` topics (models.topics.candidate_topics), in trial id order; None when the stored
+    topics cannot be used (the caller then reads every trial with ``read_screening``)."""
+    curated, curated_program = _joined_set("curated")
+    automatic, automatic_program = _joined_set("automatic")
+    # One row per trial with both its sets: a first match needs them all, and one query
+    # spares a second pass over the topics and a second row per trial.
+    query = (
+        _STORED_SCREENING.add_columns(
+            TrialScreening.title,
+            curated.id,
+            curated_program.verified,
+            curated_program.program,
+            automatic.id,
+            automatic_program.verified,
+            automatic_program.program,
+        )
+        .outerjoin(
+            curated,
+            sa.and_(curated.trial_id == TrialScreening.trial_id, curated.source == "curated"),
+        )
+        .outerjoin(curated_program, curated_program.set_id == curated.id)
+        .outerjoin(
+            automatic,
+            sa.and_(automatic.trial_id == TrialScreening.trial_id, automatic.source == "automatic"),
+        )
+        .outerjoin(automatic_program, automatic_program.set_id == automatic.id)
+        .where(TrialScreening.trial_id.in_(topic_trials(wanted)))
+        .order_by(TrialScreening.trial_id)
+    )
     with session_factory() as session:
         if not stored_screening_usable(session):
             return None
         total = session.scalar(sa.select(sa.func.count()).select_from(Trial)) or 0
-        query = (
-            _STORED_SCREENING.add_columns(TrialScreening.title)
-            .where(TrialScreening.trial_id.in_(topic_trials(wanted)))
-            .order_by(TrialScreening.trial_id)
-        )
         found = session.connection().execute(query).all()
-    rows = [ScreeningColumns(*row[:7]) for row in found]
-    titles = {row[0]: row[7] for row in found}
-    return TopicScreening(rows, titles, total)
+    rows: list[ScreeningColumns] = []
+    titles: dict[str, str | None] = {}
+    sets = StoredSets({}, {})
+    for (
+        trial_id,
+        status,
+        minimum_age,
+        maximum_age,
+        sex,
+        last_update,
+        record_version,
+        title,
+        curated_id,
+        curated_verified,
+        curated_text,
+        automatic_id,
+        automatic_verified,
+        automatic_text,
+    ) in found:
+        rows.append(
+            ScreeningColumns(
+                trial_id, status, minimum_age, maximum_age, sex, last_update, record_version
+            )
+        )
+        titles[trial_id] = title
+        if curated_id is not None:
+            sets.curated[trial_id] = StoredSetRow(
+                trial_id, "curated", curated_verified, curated_text
+            )
+        if automatic_id is not None:
+            sets.automatic[trial_id] = StoredSetRow(
+                trial_id, "automatic", automatic_verified, automatic_text
+            )
+    return TopicScreening(rows, titles, total, sets)
 
 
 def read_screening_with_topics(

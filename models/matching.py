@@ -38,7 +38,7 @@ from models.compiled_store import (
     NAME_SEPARATOR,
     ScreeningColumns,
     StoredProgram,
-    StoredSetRow,
+    StoredSets,
     decode_program,
     read_atoms,
     read_screening,
@@ -46,6 +46,7 @@ from models.compiled_store import (
     read_sites,
     read_stored_sets,
     read_topic_screening,
+    sets_by_source,
 )
 from models.criteria_library import CriteriaChoice, CriteriaLibrary, CriteriaSourceError
 from models.database import SessionFactory
@@ -574,6 +575,11 @@ def _status_closed(status: str | None) -> bool:
 _ProgramKey = tuple[str, str, bool, str | None, str | None, str | None]
 
 
+# Trials alike for the prefilter: their topics (None: read by topic), and their status, minimum
+# age, maximum age and sex.
+_GroupKey = tuple[frozenset[str] | None, tuple[str | None, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Program:
     """A candidate's compiled rules: matcher atom indices (registry criteria first), shape,
@@ -611,14 +617,8 @@ class _Catalog:
     details: dict[str, TrialDetail] = field(default_factory=dict)
     # Sites shown as a trial's nearest, by ranking site key.
     sites: dict[str, SiteView] = field(default_factory=dict)
-    # Trials by (topics, registry limits, closed), made by the first prefilter.
-    groups: (
-        dict[
-            tuple[frozenset[str] | None, tuple[str | None, str | None, str | None], bool],
-            list[ScreeningColumns],
-        ]
-        | None
-    ) = None
+    # Trials by topics, status and registry limits, made by the first prefilter.
+    groups: dict[_GroupKey, list[ScreeningColumns]] | None = None
     # The last prefilter: its inputs and result (candidates, closed, other conditions, age/sex).
     prefilter: tuple[tuple[object, ...], tuple[tuple[str, ...], int, int, int]] | None = None
     # None: ``rows`` holds every trial. Otherwise only the trials having one of these stored
@@ -626,6 +626,8 @@ class _Catalog:
     # topics are exactly these; the ``unread`` others are about other conditions.
     scope: frozenset[str] | None = None
     unread: int = 0
+    # The ``scope`` trials' stored sets, read with them, until the first match uses them.
+    scope_sets: StoredSets | None = None
 
     def carry_over(self, earlier: _Catalog) -> None:
         """Keep what an earlier catalogue of the same stamp read about trials."""
@@ -765,6 +767,7 @@ class Matcher:
             screening.titles,
             scope=wanted,
             unread=screening.total - len(rows),
+            scope_sets=screening.sets,
         )
 
     def _read_everything(self, stamp: tuple[object, ...]) -> _Catalog:
@@ -839,21 +842,17 @@ class Matcher:
         missing = [trial_id for trial_id in trial_ids if trial_id not in programs]
         if not missing:
             return
-        if everything:
-            records = read_stored_sets(self._session_factory, None)
+        if catalog.scope_sets is not None:
+            sets, catalog.scope_sets = catalog.scope_sets, None
+        elif everything:
+            sets = sets_by_source(read_stored_sets(self._session_factory, None))
         elif catalog.scope is not None and len(missing) > _IN_QUERY_LIMIT:
             # Many candidates of a topic read: select their sets by the same topics in one
             # query rather than by thousands of ids (sets of trials not asked for are skipped).
-            records = read_stored_sets(self._session_factory, None, catalog.scope)
+            sets = sets_by_source(read_stored_sets(self._session_factory, None, catalog.scope))
         else:
-            records = read_stored_sets(self._session_factory, missing)
-        curated: dict[str, StoredSetRow] = {}
-        automatic: dict[str, StoredSetRow] = {}
-        for record in records:
-            if record.source == "curated":
-                curated[record.trial_id] = record
-            elif record.source == "automatic":
-                automatic[record.trial_id] = record
+            sets = sets_by_source(read_stored_sets(self._session_factory, missing))
+        curated, automatic = sets
         bundled = self._library.bundled_ids()
         by_id = catalog.by_id
         known = catalog.decoded
@@ -981,29 +980,21 @@ class Matcher:
         )
 
     @staticmethod
-    def _groups(
-        catalog: _Catalog,
-    ) -> dict[
-        tuple[frozenset[str] | None, tuple[str | None, str | None, str | None], bool],
-        list[ScreeningColumns],
-    ]:
-        """Trials alike in topic, registry limits and closedness: the prefilter decides each
-        group once. (Topic None: read as a candidate by its stored topics.)"""
+    def _groups(catalog: _Catalog) -> dict[_GroupKey, list[ScreeningColumns]]:
+        """Trials alike in topic, status and registry limits: the prefilter decides each group
+        once. (Topic None: read as a candidate by its stored topics.)"""
         if catalog.groups is None:
-            catalog.groups = {}
+            groups: dict[_GroupKey, list[ScreeningColumns]] = {}
             topics = catalog.topics
-            closed: dict[str | None, bool] = {}
             for row in catalog.rows:
-                status = row.overall_status
-                is_closed = closed.get(status)
-                if is_closed is None:
-                    is_closed = closed[status] = _status_closed(status)
-                key = (
-                    None if topics is None else topics[row.trial_id],
-                    (row.minimum_age, row.maximum_age, row.sex),
-                    is_closed,
-                )
-                catalog.groups.setdefault(key, []).append(row)
+                # row[1:5]: status, minimum age, maximum age, sex (ScreeningColumns order).
+                key = (None if topics is None else topics[row.trial_id], row[1:5])
+                found = groups.get(key)
+                if found is None:
+                    groups[key] = [row]
+                else:
+                    found.append(row)
+            catalog.groups = groups
         return catalog.groups
 
     def _candidates(
@@ -1038,7 +1029,12 @@ class Matcher:
         other_conditions = catalog.unread
         registry_memo: dict[tuple[str | None, str | None, str | None], bool] = {}
         topic_memo: dict[frozenset[str], bool] = {}
-        for (topics, limits, closed), rows in groups.items():
+        closed_memo: dict[str | None, bool] = {}
+        for (topics, (status, *limit_values)), rows in groups.items():
+            limits = (limit_values[0], limit_values[1], limit_values[2])
+            closed = closed_memo.get(status)
+            if closed is None:
+                closed = closed_memo[status] = _status_closed(status)
             if not all_conditions:
                 candidate = True if topics is None else topic_memo.get(topics)
                 if candidate is None:
