@@ -590,6 +590,11 @@ class _Program:
     origin: str
     source: str
     verified: bool
+    # (source, origin, verified): what every listed trial's TrialMatch takes, made once.
+    criteria: tuple[str, str, bool] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "criteria", (self.source, self.origin, self.verified))
 
 
 @dataclass
@@ -1135,7 +1140,7 @@ class Matcher:
                     details,
                     nearest,
                     item.distance_km,
-                    (program.source, program.origin, program.verified),
+                    program.criteria,
                     item.status_class != "unknown",
                     item.status_note,
                 )
@@ -1227,6 +1232,7 @@ class Matcher:
         programs = catalog.programs
         atoms = self._atoms
         atom_outcomes = self._atom_outcomes
+        copy_outcome = TrialOutcome._make
         for trial_id in candidates:
             program = programs[trial_id]
             if isinstance(program, str):
@@ -1248,15 +1254,9 @@ class Matcher:
                     found.append(atom_outcome)
                 outcome = combined[id(program)] = combine_outcomes(trial_id, found, program.shape)
             if outcome.trial_id != trial_id:
-                # Not dataclasses.replace: this runs for every copy of a shared program.
-                outcome = TrialOutcome(
-                    trial_id,
-                    outcome.verdict,
-                    outcome.near_miss,
-                    outcome.best_cohort,
-                    outcome.counts,
-                    outcome.missing_facts,
-                )
+                # The shared program's outcome under this trial's id; made straight from the
+                # tuple, as this runs for every copy of a shared program.
+                outcome = copy_outcome((trial_id, *outcome[1:]))
             outcomes[trial_id] = outcome
         self._previous = _Previous(catalog.stamp, settings, facts, outcomes)
         return outcomes
