@@ -275,6 +275,15 @@ def _leaf(ctx: _Context, data: Mapping[str, Any], path: str) -> Leaf:
     )
 
 
+def load_leaf(data: Mapping[str, Any]) -> Leaf:
+    """One leaf node (``{"fact": ...}``) read and checked exactly as ``load_criteria`` reads it.
+
+    For ``engine.atom_loader``, which reports a bad atom through ``load_criteria`` itself: the
+    CriteriaError raised here names no trial, criterion or path.
+    """
+    return _leaf(_Context("?"), data, "$")
+
+
 def _frozen(value: object) -> object:
     """A hashable form of a JSON value that keeps 1, 1.0 and True apart (the loader does)."""
     if isinstance(value, dict):
