@@ -21,6 +21,7 @@ emptied when it reaches its bound, which costs only the sharing.
 from __future__ import annotations
 
 import json
+import marshal
 from dataclasses import replace
 from typing import Any
 
@@ -46,8 +47,8 @@ from engine.loader import CRITERIA_FORMAT, load_criteria, load_leaf
 # subtrees again. An entry's node holds its children, so the ids in its key stay theirs while
 # the entry lives; emptying the table drops those keys with it.
 _SHARED_NODES: dict[object, Node] = {}
-# Leaves the fast path has read, by their JSON (``_leaf_key``), as the shared Leaf.
-_FAST_LEAVES: dict[object, Leaf] = {}
+# Leaves the fast path has read, by their JSON (``_fast_leaf``), as the shared Leaf.
+_FAST_LEAVES: dict[bytes, Leaf] = {}
 # The fact tokens each branch node reads (``atom_reads``), by node identity; the entry keeps
 # the node, so no other node can take its id while the entry lives.
 _NODE_READS: dict[int, tuple[Node, frozenset[str]]] = {}
@@ -55,17 +56,15 @@ _NODE_READS: dict[int, tuple[Node, frozenset[str]]] = {}
 _FACT_READS: dict[str, frozenset[str]] = {}
 _READ_SETS: dict[frozenset[str], frozenset[str]] = {}
 _NO_READS: frozenset[str] = frozenset()
-# The "registry" bench set of 100,000 trials stores about 16,000 distinct atoms: some 20,000
-# shared nodes, 2,300 distinct leaves.
+# The bound of each table. The "registry" bench set of 100,000 trials stores about 16,000
+# distinct atoms: some 20,000 shared nodes, 2,300 distinct leaves.
 _KEPT = 200_000
 
 
-def _make_room() -> None:
-    # _FACT_READS and _READ_SETS are no larger than _NODE_READS (fewer facts than nodes).
-    if len(_SHARED_NODES) >= _KEPT or len(_FAST_LEAVES) >= _KEPT or len(_NODE_READS) >= _KEPT:
-        # All at once: each table then holds only nodes of the others (simpler to reason about).
-        for table in (_SHARED_NODES, _FAST_LEAVES, _NODE_READS, _FACT_READS, _READ_SETS):
-            table.clear()
+def _empty_tables() -> None:
+    # All at once, when any of them is full: then no table holds nodes the others have lost.
+    for table in (_SHARED_NODES, _FAST_LEAVES, _NODE_READS, _FACT_READS, _READ_SETS):
+        table.clear()
 
 
 def share_node(node: Node) -> Node:
@@ -77,7 +76,8 @@ def share_node(node: Node) -> Node:
             key: object = (type(node), count, tuple(map(id, shared)), node.id, node.text)
             found = _SHARED_NODES.get(key)
             if found is None:
-                _make_room()
+                if len(_SHARED_NODES) >= _KEPT:
+                    _empty_tables()
                 found = _SHARED_NODES[key] = replace(node, children=shared)
             return found
         case Not(child=child):
@@ -85,12 +85,14 @@ def share_node(node: Node) -> Node:
             key = (Not, 0, (id(shared_child),), node.id, node.text)
             found = _SHARED_NODES.get(key)
             if found is None:
-                _make_room()
+                if len(_SHARED_NODES) >= _KEPT:
+                    _empty_tables()
                 found = _SHARED_NODES[key] = replace(node, child=shared_child)
             return found
     found = _SHARED_NODES.get(node)
     if found is None:
-        _make_room()
+        if len(_SHARED_NODES) >= _KEPT:
+            _empty_tables()
         found = _SHARED_NODES[node] = node
     return found
 
@@ -124,41 +126,22 @@ class _SlowPathError(Exception):
 
 
 _KINDS = {kind.value: kind for kind in CriterionKind}
-_NESTED = (list, dict)
+# What json.loads runs, without its skipping of surrounding whitespace: a stored atom has
+# none, and any other text goes to document_atom.
+_DECODER = json.JSONDecoder()
 
 
-def _frozen(value: object) -> object:
-    """A hashable form of a JSON value that keeps 1, 1.0 and True apart (the loader does)."""
-    if isinstance(value, dict):
-        return ("{}", *((key, _frozen(item)) for key, item in value.items()))
-    if isinstance(value, list):
-        return ("[]", *(_frozen(item) for item in value))
-    return (type(value), value)
-
-
-def _leaf_key(data: dict[str, Any]) -> object:
-    # The key names, each value's type (1, 1.0 and True compare equal but do not load alike)
-    # and the values; lists and objects (a window, a list of values) in their frozen form.
-    values = tuple(data.values())
-    types = tuple(map(type, values))
-    if list in types or dict in types:
-        values = tuple(_frozen(v) if type(v) in _NESTED else v for v in values)
-    return (tuple(data), types, values)
-
-
-def _fast_leaf(data: dict[str, Any]) -> Leaf:
-    key = _leaf_key(data)
-    found = _FAST_LEAVES.get(key)
-    if found is None:
-        try:
-            leaf = load_leaf(data)
-        except CriteriaError:
-            raise _SlowPathError from None
-        shared = share_node(leaf)
-        assert isinstance(shared, Leaf)
-        _make_room()
-        found = _FAST_LEAVES[key] = shared
-    return found
+def _read_leaf(data: dict[str, Any], key: bytes) -> Leaf:
+    try:
+        leaf = load_leaf(data)
+    except CriteriaError:
+        raise _SlowPathError from None
+    shared = share_node(leaf)
+    assert isinstance(shared, Leaf)
+    if len(_FAST_LEAVES) >= _KEPT:
+        _empty_tables()
+    _FAST_LEAVES[key] = shared
+    return shared
 
 
 def _fast_node(data: object) -> Node:
@@ -166,6 +149,14 @@ def _fast_node(data: object) -> Node:
     checks written here; raises _SlowPathError for anything else."""
     if type(data) is not dict:
         raise _SlowPathError
+    if "fact" in data:
+        # Keyed by the leaf's marshal form (format 2: no back-references): equal bytes are an
+        # equal JSON value, with 1, 1.0 and True apart (they compare equal in Python but do
+        # not load alike) and the keys in their order; built in C, cheaper than a tuple of it.
+        # A dict with "fact" and a branch's key too is no leaf: the loader rejects it.
+        key = marshal.dumps(data, 2)
+        leaf = _FAST_LEAVES.get(key)
+        return _read_leaf(data, key) if leaf is None else leaf
     if len(data) == 1:
         ((name, value),) = data.items()
         if name == "all" or name == "any":
@@ -173,26 +164,26 @@ def _fast_node(data: object) -> Node:
                 raise _SlowPathError
             children = tuple([_fast_node(item) for item in value])
             make = AllOf if name == "all" else AnyOf
-            key: object = (make, 0, tuple(map(id, children)), None, None)
-            found = _SHARED_NODES.get(key)
+            shape: object = (make, 0, tuple(map(id, children)), None, None)
+            found = _SHARED_NODES.get(shape)
             if found is None:
-                _make_room()
-                found = _SHARED_NODES[key] = make(children)
+                if len(_SHARED_NODES) >= _KEPT:
+                    _empty_tables()
+                found = _SHARED_NODES[shape] = make(children)
             return found
         if name == "not":
             child = _fast_node(value)
-            key = (Not, 0, (id(child),), None, None)
-            found = _SHARED_NODES.get(key)
+            shape = (Not, 0, (id(child),), None, None)
+            found = _SHARED_NODES.get(shape)
             if found is None:
-                _make_room()
-                found = _SHARED_NODES[key] = Not(child)
+                if len(_SHARED_NODES) >= _KEPT:
+                    _empty_tables()
+                found = _SHARED_NODES[shape] = Not(child)
             return found
         if name == "review":
             if type(value) is not str or not value.strip():
                 raise _SlowPathError
             return share_node(ReviewLeaf(value))
-    if "fact" in data:
-        return _fast_leaf(data)
     if len(data) == 2 and "at_least" in data and "of" in data:
         count = data["at_least"]
         items = data["of"]
@@ -204,11 +195,12 @@ def _fast_node(data: object) -> Node:
         ):
             raise _SlowPathError
         children = tuple([_fast_node(item) for item in items])
-        key = (AtLeast, count, tuple(map(id, children)), None, None)
-        found = _SHARED_NODES.get(key)
+        shape = (AtLeast, count, tuple(map(id, children)), None, None)
+        found = _SHARED_NODES.get(shape)
         if found is None:
-            _make_room()
-            found = _SHARED_NODES[key] = AtLeast(count, children)
+            if len(_SHARED_NODES) >= _KEPT:
+                _empty_tables()
+            found = _SHARED_NODES[shape] = AtLeast(count, children)
         return found
     raise _SlowPathError
 
@@ -218,8 +210,11 @@ def load_atom(body: str) -> Criterion:
 
     Raises what ``document_atom`` raises (CriteriaError when the atom does not load).
     """
-    atom = json.loads(body)
-    if type(atom) is dict and "kind" in atom and "rule" in atom:
+    try:
+        atom, end = _DECODER.raw_decode(body)
+    except ValueError:
+        end = -1  # json.loads (document_atom) raises its own error
+    if end == len(body) and type(atom) is dict and "kind" in atom and "rule" in atom:
         kind_text = atom["kind"]
         kind = _KINDS.get(kind_text) if type(kind_text) is str else None
         if kind is not None:
@@ -231,18 +226,21 @@ def load_atom(body: str) -> Criterion:
             except _SlowPathError:
                 pass
             else:
-                return Criterion("atom", kind, "atom", rule, applies_if=applies_if)
+                return Criterion("atom", kind, "atom", rule, None, None, applies_if)
     return document_atom(body)
 
 
+def _fact_reads(fact: str) -> frozenset[str]:
+    if len(_FACT_READS) >= _KEPT:
+        _empty_tables()
+    reads = _FACT_READS[fact] = frozenset((fact_token(fact),))
+    return reads
+
+
 def _node_reads(node: Node) -> frozenset[str]:
-    if isinstance(node, Leaf):
-        reads = _FACT_READS.get(node.fact)
-        if reads is None:
-            _make_room()
-            reads = _FACT_READS[node.fact] = frozenset((fact_token(node.fact),))
-        return reads
-    if isinstance(node, ReviewLeaf):
+    if type(node) is Leaf:
+        return _FACT_READS.get(node.fact) or _fact_reads(node.fact)
+    if type(node) is ReviewLeaf:
         return _NO_READS
     known = _NODE_READS.get(id(node))
     if known is not None and known[0] is node:
@@ -250,10 +248,19 @@ def _node_reads(node: Node) -> frozenset[str]:
     if isinstance(node, Not):
         reads = _node_reads(node.child)
     else:
-        union = _NO_READS.union(*map(_node_reads, node.children))
+        assert isinstance(node, AllOf | AnyOf | AtLeast)
+        union = _NO_READS.union(
+            *[
+                (_FACT_READS.get(child.fact) or _fact_reads(child.fact))
+                if type(child) is Leaf
+                else _node_reads(child)
+                for child in node.children
+            ]
+        )
         # Most branch nodes read one of a few sets of facts: one object each.
         reads = _READ_SETS.setdefault(union, union)
-    _make_room()
+    if len(_NODE_READS) >= _KEPT:
+        _empty_tables()
     _NODE_READS[id(node)] = (node, reads)
     return reads
 
@@ -262,8 +269,7 @@ def atom_reads(criterion: Criterion) -> frozenset[str]:
     """``engine.incremental.criterion_reads(criterion)``, remembered per rule node: atoms share
     their nodes, so most of a new atom's reads are known already."""
     rule, applies_if = criterion.rule, criterion.applies_if
-    if applies_if is None:
-        return frozenset() if rule is None else _node_reads(rule)
-    if rule is None:
-        return _node_reads(applies_if)
-    return _node_reads(rule) | _node_reads(applies_if)
+    reads = _NO_READS if rule is None else _node_reads(rule)
+    if applies_if is not None:
+        reads = reads | _node_reads(applies_if)
+    return reads
