@@ -10,12 +10,16 @@ every check and unit conversion of a leaf stays the loader's), and builds each d
 node once. Anything it does not recognise as a well-formed node it knows (a node id or
 wording, a node kind added to the loader later, any malformed part) goes to ``document_atom``,
 so an atom the loader rejects raises the loader's CriteriaError, with the loader's trial,
-criterion and path, and a new node kind still loads, only without the fast path.
-tests/engine/test_atom_loader.py holds the two equal on every atom the tests know.
+criterion and path, and a new node kind still loads, only without the fast path. What the
+fast path does check itself, the shape of the branch nodes (``all``/``any`` a non-empty list,
+``at_least`` N of at least two, ``not``, ``review`` text), is the loader's rule written again:
+a change of it in ``engine.loader`` is to be made here too. tests/engine/test_atom_loader.py
+holds the two equal on every atom the tests know and on random, mostly malformed, atoms.
 
 The tables below are module-wide caches of immutable objects (Leaf, ReviewLeaf, AllOf, ...,
-and frozensets), so sharing them between atoms, sets and threads changes no result; each is
-emptied when it reaches its bound, which costs only the sharing.
+and frozensets), so sharing them between atoms, sets and threads changes no result (two
+threads may at worst build two equal nodes, decided apart); all are emptied together when one
+reaches its bound, which costs only the sharing.
 """
 
 from __future__ import annotations

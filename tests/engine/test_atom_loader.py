@@ -120,6 +120,24 @@ def test_fast_atoms_evaluate_as_the_document_loaders(patient: str) -> None:
         )
 
 
+def test_full_tables_are_emptied_and_loading_goes_on_alike(
+    empty_tables: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(atom_loader, "_KEPT", 40)
+    tables = ("_SHARED_NODES", "_FAST_LEAVES", "_NODE_READS", "_FACT_READS", "_READ_SETS")
+    emptied = 0
+    before = 0
+    for body in _bodies()[::5]:
+        criterion = load_atom(body)
+        assert criterion == _by_document(body), body
+        assert atom_reads(criterion) == criterion_reads(criterion), body
+        sizes = [len(getattr(atom_loader, name)) for name in tables]
+        assert max(sizes) <= 40
+        emptied += sum(sizes) < before
+        before = sum(sizes)
+    assert emptied > 3
+
+
 # ---------------------------------------------------------------------------------------------
 # Atoms the loader rejects
 
