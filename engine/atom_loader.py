@@ -51,12 +51,13 @@ from engine.loader import CRITERIA_FORMAT, load_criteria, load_leaf
 # subtrees again. An entry's node holds its children, so the ids in its key stay theirs while
 # the entry lives; emptying the table drops those keys with it.
 _SHARED_NODES: dict[object, Node] = {}
-# Leaves the fast path has read, by their JSON (``_fast_leaf``), as the shared Leaf.
+# Leaves the fast path has read, by their JSON (``_fast_node``), as the shared Leaf.
 _FAST_LEAVES: dict[bytes, Leaf] = {}
 # The fact tokens each branch node reads (``atom_reads``), by node identity; the entry keeps
 # the node, so no other node can take its id while the entry lives.
 _NODE_READS: dict[int, tuple[Node, frozenset[str]]] = {}
-# What a leaf on a fact reads, by fact name; each distinct set of reads, as one object.
+# What a leaf on a fact reads, by fact name; each distinct set of reads, as one object (no
+# more of them than entries of _NODE_READS).
 _FACT_READS: dict[str, frozenset[str]] = {}
 _READ_SETS: dict[frozenset[str], frozenset[str]] = {}
 _NO_READS: frozenset[str] = frozenset()
@@ -242,9 +243,9 @@ def _fact_reads(fact: str) -> frozenset[str]:
 
 
 def _node_reads(node: Node) -> frozenset[str]:
-    if type(node) is Leaf:
+    if isinstance(node, Leaf):
         return _FACT_READS.get(node.fact) or _fact_reads(node.fact)
-    if type(node) is ReviewLeaf:
+    if isinstance(node, ReviewLeaf):
         return _NO_READS
     known = _NODE_READS.get(id(node))
     if known is not None and known[0] is node:
