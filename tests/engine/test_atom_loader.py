@@ -250,7 +250,7 @@ def test_atoms_with_node_ids_or_wording_load_too() -> None:
 
 
 def test_what_the_document_path_raises_besides_criteria_errors_is_raised_alike() -> None:
-    for body in ('{"rule": null}', "[]", "{"):
+    for body in ('{"rule": null}', "[]", "{", '{"kind": "inclusion", "rule": null} []'):
         with pytest.raises((KeyError, TypeError, ValueError)) as expected:
             _by_document(body)
         with pytest.raises(type(expected.value)):
