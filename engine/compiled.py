@@ -12,24 +12,26 @@ the same operators and logic as ``evaluate_criterion``, without building evidenc
 equal rule nodes of different atoms are one shared object, decided once per patient.
 
 Atoms are canonical JSON of the criterion as written (not the loaded objects), so a stored
-atom is read back through ``load_criteria`` and picks up any change of the loader. A new rule
-node kind needs nothing here: ``atom_body`` strips ids and wording from every nested object,
-and an atom's reads come from ``engine.criteria.leaves``.
+atom is read back as ``load_criteria`` reads it (``engine.atom_loader``, which falls back to
+``load_criteria`` itself for what its fast path does not know) and picks up any change of the
+loader. A new rule node kind needs nothing here: ``atom_body`` strips ids and wording from
+every nested object, and an atom's reads are those of ``engine.incremental.criterion_reads``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from engine.criteria import AllOf, AnyOf, AtLeast, Criterion, Node, Not, TrialCriteria
+from engine import atom_loader
+from engine.atom_loader import load_atom
+from engine.criteria import Criterion, TrialCriteria
 from engine.errors import CriteriaError
 from engine.evaluator import NodeMemo, decide_criterion
 from engine.facts import Facts
-from engine.incremental import criterion_reads
-from engine.loader import CRITERIA_FORMAT, load_criteria
+from engine.loader import load_criteria
 from engine.outcomes import Counts, CriterionStatus, Verdict
 
 # Keys of a rule node that only word or name it; they never change an outcome.
@@ -54,56 +56,14 @@ def atom_body(entry: Mapping[str, Any]) -> str:
     return json.dumps(atom, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-# One object per distinct rule node of the atoms loaded so far: atoms share their equal parts
-# ("ALT and AST ≤ 3 × ULN" inside many organ-function rules), which a match then decides once
-# per patient (``evaluate_atom``). Rule nodes are immutable, so sharing them is safe.
-# A leaf is its own key; a branch node's key names its already shared children by identity, so
-# it is hashed without hashing their subtrees again (shared nodes live as long as this table).
-_SHARED_NODES: dict[object, Node] = {}
-
-
-def _shared(node: Node) -> Node:
-    match node:
-        case AllOf(children=children) | AnyOf(children=children) | AtLeast(children=children):
-            shared = tuple(_shared(child) for child in children)
-            count = node.count if isinstance(node, AtLeast) else 0
-            key: object = (type(node), count, tuple(map(id, shared)), node.id, node.text)
-            found = _SHARED_NODES.get(key)
-            if found is None:
-                found = _SHARED_NODES[key] = replace(node, children=shared)
-            return found
-        case Not(child=child):
-            shared_child = _shared(child)
-            key = (Not, 0, (id(shared_child),), node.id, node.text)
-            found = _SHARED_NODES.get(key)
-            if found is None:
-                found = _SHARED_NODES[key] = replace(node, child=shared_child)
-            return found
-    return _SHARED_NODES.setdefault(node, node)
-
-
 def atom_criterion(body: str) -> Criterion:
-    """The criterion an atom stands for (id "atom", no wording), read by ``load_criteria``.
+    """The criterion an atom stands for (id "atom", no wording): what ``load_criteria`` reads
+    of it as a one-criterion criteria file, read by the fast path of ``engine.atom_loader``.
 
     Its rule nodes are shared with the atoms loaded before that have equal ones.
     Raises CriteriaError when the atom no longer loads (the loader changed since it was stored).
     """
-    atom = json.loads(body)
-    entry = {"id": "atom", "text": "atom", "kind": atom["kind"], "rule": atom["rule"]}
-    if atom.get("applies_if") is not None:
-        entry["applies_if"] = atom["applies_if"]
-    document = {
-        "format": CRITERIA_FORMAT,
-        "trial_id": "atom",
-        "source": "automatic",
-        "criteria": [entry],
-    }
-    criterion = load_criteria(document).criteria[0]
-    return replace(
-        criterion,
-        rule=None if criterion.rule is None else _shared(criterion.rule),
-        applies_if=None if criterion.applies_if is None else _shared(criterion.applies_if),
-    )
+    return load_atom(body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +154,11 @@ def evaluate_atom(criterion: Criterion, facts: Facts) -> AtomOutcome:
 
 
 def atom_reads(criterion: Criterion) -> frozenset[str]:
-    """The fact tokens an atom reads (engine.incremental): an edit of others cannot change it."""
-    return criterion_reads(criterion)
+    """The fact tokens an atom reads (engine.incremental): an edit of others cannot change it.
+
+    Remembered per shared rule node (``engine.atom_loader.atom_reads``).
+    """
+    return atom_loader.atom_reads(criterion)
 
 
 # ---------------------------------------------------------------------------------------------

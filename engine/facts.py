@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -320,13 +321,21 @@ def fact_spec(name: str) -> FactSpec | None:
     if spec is not None:
         return spec
     if name.startswith(TREATMENT_PREFIX):
-        # Imported lazily: the vocabulary module is large and only treatment facts need it.
-        from engine.vocabulary import treatment_label
-
-        label = treatment_label(name.removeprefix(TREATMENT_PREFIX))
-        if label is not None:
-            return FactSpec(name, FactKind.EVENT, label, "", HISTORY, None)
+        return _treatment_spec(name)
     return None
+
+
+# One spec per treatment name: each rule leaf on a treatment asks for it when it is loaded and
+# when it is decided. A FactSpec is immutable and the vocabulary is fixed, so one can be shared.
+@functools.lru_cache(maxsize=4096)
+def _treatment_spec(name: str) -> FactSpec | None:
+    # Imported lazily: the vocabulary module is large and only treatment facts need it.
+    from engine.vocabulary import treatment_label
+
+    label = treatment_label(name.removeprefix(TREATMENT_PREFIX))
+    if label is None:
+        return None
+    return FactSpec(name, FactKind.EVENT, label, "", HISTORY, None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ TREATMENTS_TOKEN = "@treatments"
 DIAGNOSES_TOKEN = "@diagnoses"
 
 
-def _token(fact: str) -> str:
+def fact_token(fact: str) -> str:
+    """The token a leaf on ``fact`` reads: ``TREATMENTS_TOKEN``, ``DIAGNOSES_TOKEN`` or ``fact``."""
     if fact.startswith(TREATMENT_PREFIX):
         return TREATMENTS_TOKEN
     if fact == "diagnosis":
@@ -33,7 +34,7 @@ def criterion_reads(criterion: Criterion) -> frozenset[str]:
     """
     nodes = [node for node in (criterion.rule, criterion.applies_if) if node is not None]
     return frozenset(
-        _token(leaf.fact) for node in nodes for leaf in leaves(node) if isinstance(leaf, Leaf)
+        fact_token(leaf.fact) for node in nodes for leaf in leaves(node) if isinstance(leaf, Leaf)
     )
 
 

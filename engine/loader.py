@@ -66,6 +66,15 @@ _CRITERION_KEYS = {
     "verified",
     "span",
 }
+# Leaf keys that only one fact kind takes, in the order they are checked.
+_KIND_ONLY_KEYS: tuple[tuple[str, FactKind], ...] = (
+    ("window", FactKind.EVENT),
+    ("classification", FactKind.CONDITION),
+    ("status", FactKind.CONDITION),
+    ("subtype", FactKind.CONDITION),
+    ("min_duration", FactKind.CONDITION),
+    ("unit", FactKind.NUMBER),
+)
 _TOP_KEYS = {"format", "trial_id", "source", "cohorts", "groups", "criteria", "title", "notes"}
 
 
@@ -184,16 +193,8 @@ def _leaf(ctx: _Context, data: Mapping[str, Any], path: str) -> Leaf:
         raise ctx.fail(f"{path}.max_age_days", "must be a non-negative whole number")
     if max_age is not None and spec.kind not in (FactKind.NUMBER, FactKind.BOOLEAN):
         raise ctx.fail(f"{path}.max_age_days", f"does not apply to {spec.kind.value} facts")
-    kind_only = {
-        "window": spec.kind is FactKind.EVENT,
-        "classification": spec.kind is FactKind.CONDITION,
-        "status": spec.kind is FactKind.CONDITION,
-        "subtype": spec.kind is FactKind.CONDITION,
-        "min_duration": spec.kind is FactKind.CONDITION,
-        "unit": spec.kind is FactKind.NUMBER,
-    }
-    for key, allowed in kind_only.items():
-        if key in data and not allowed:
+    for key, owner in _KIND_ONLY_KEYS:
+        if key in data and spec.kind is not owner:
             raise ctx.fail(f"{path}.{key}", f"does not apply to {fact} ({spec.kind.value})")
     value: LeafValue = None
     unit = ""
@@ -273,6 +274,15 @@ def _leaf(ctx: _Context, data: Mapping[str, Any], path: str) -> Leaf:
         id=_optional_str(ctx, data, "id", path),
         text=_optional_str(ctx, data, "text", path),
     )
+
+
+def load_leaf(data: Mapping[str, Any]) -> Leaf:
+    """One leaf node (``{"fact": ...}``) read and checked exactly as ``load_criteria`` reads it.
+
+    For ``engine.atom_loader``, which reports a bad atom through ``load_criteria`` itself: the
+    CriteriaError raised here names no trial, criterion or path.
+    """
+    return _leaf(_Context("?"), data, "$")
 
 
 def _frozen(value: object) -> object:
