@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from engine.outcomes import VERDICT_LABELS, CriterionResult, Evidence, TrialEvaluation
@@ -17,6 +18,8 @@ from models.settings import SettingsError, load_settings
 
 # Bumped only when a key changes meaning or disappears; new keys may be added at any time.
 MATCH_JSON_VERSION = 1
+# Trials listed by the text output unless --limit says otherwise.
+TEXT_LIMIT = 20
 
 
 def _screening_date(text: str | None) -> dt.date | None:
@@ -46,7 +49,32 @@ def _add_match_arguments(parser: argparse.ArgumentParser) -> None:
             "registry age or sex limits rule the patient out (otherwise only counted)"
         ),
     )
+    parser.add_argument(
+        "--limit",
+        type=_limit,
+        metavar="N",
+        help=(
+            f"list only the N best-ranked trials, 0 for all (default: the first "
+            f"{TEXT_LIMIT} in the text output, all with --json)"
+        ),
+    )
     parser.add_argument("--json", action="store_true", help="stable JSON output for scripts")
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the limit cannot be negative (0 lists every trial)")
+    return value
+
+
+def _listed(report: MatchReport, limit: int | None) -> Sequence[TrialMatch]:
+    """The trials to print: each printed trial is fully evaluated (its criteria and reasons),
+    which takes minutes for the thousands of candidates of a large registry."""
+    return report.trials if not limit else report.trials[:limit]
 
 
 def evidence_to_json(evidence: Evidence) -> dict[str, Any]:
@@ -119,12 +147,15 @@ def trial_match_to_json(item: TrialMatch) -> dict[str, Any]:
     }
 
 
-def report_to_json(report: MatchReport) -> dict[str, Any]:
-    """The documented ``match --json`` output (docs/command-line.md)."""
+def report_to_json(report: MatchReport, limit: int | None = None) -> dict[str, Any]:
+    """The documented ``match --json`` output (docs/command-line.md); ``limit``: list only
+    that many trials (None or 0: all)."""
+    listed = _listed(report, limit)
     return {
         "version": MATCH_JSON_VERSION,
         "screening_date": report.screening_date.isoformat(),
-        "trials": [trial_match_to_json(item) for item in report.trials],
+        "trials": [trial_match_to_json(item) for item in listed],
+        "unlisted_trials": len(report.trials) - len(listed),
         "hidden_closed": report.hidden_closed,
         "other_conditions": report.other_conditions,
         "excluded_age_sex": report.excluded_age_sex,
@@ -151,12 +182,14 @@ def _shorten(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def format_report(report: MatchReport) -> list[str]:
-    """A readable table: one block per trial, the deciding criteria under it."""
+def format_report(report: MatchReport, limit: int | None = TEXT_LIMIT) -> list[str]:
+    """A readable table: one block per trial, the deciding criteria under it; ``limit``: list
+    only that many trials (None or 0: all) and say how many more there are."""
     lines = [f"Screening date {report.screening_date.isoformat()}", ""]
     if not report.trials:
         lines.append("No open trials in the database.")
-    for rank, item in enumerate(report.trials, start=1):
+    listed = _listed(report, limit)
+    for rank, item in enumerate(listed, start=1):
         evaluation = item.evaluation
         counts = evaluation.counts
         summary = item.summary
@@ -185,6 +218,12 @@ def format_report(report: MatchReport) -> list[str]:
                 lines.append(f"   {mark} {_shorten(result.text, 90)}")
                 lines.append(f"       {result.reason}")
         lines.append("")
+    unlisted = len(report.trials) - len(listed)
+    if unlisted:
+        lines.append(
+            f"{unlisted} more trial(s) ranked below these are not listed; "
+            "--limit N lists more, --limit 0 all."
+        )
     if report.hidden_closed:
         lines.append(f"{report.hidden_closed} closed trial(s) hidden; --all lists them.")
     if report.other_conditions:
@@ -225,8 +264,9 @@ def run_match(args: argparse.Namespace, session_factory: SessionFactory) -> int:
         all_conditions=args.all_conditions,
     )
     if args.json:
-        json.dump(report_to_json(report), sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(report_to_json(report, args.limit), sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
-        print("\n".join(format_report(report)))
+        limit = TEXT_LIMIT if args.limit is None else args.limit
+        print("\n".join(format_report(report, limit)))
     return EXIT_OK

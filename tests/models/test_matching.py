@@ -444,3 +444,54 @@ def test_a_candidate_whose_rules_do_not_load_is_reported_with_its_title(
     assert problem.trial_id == "NCT09000021"
     assert problem.title == "Study NCT09000021"
     assert "not JSON" in problem.problem
+
+
+def _match_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *options: str
+) -> tuple[int, str, str]:
+    from main import main
+
+    db = str(tmp_path / "cli.sqlite3")
+    patient = str(GOLDEN / "adult_refractory_sle.json")
+    code = main(
+        ["--db", db, "match", "--patient", patient, "--date", "2026-11-23", "--all", *options]
+    )
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_match_command_lists_only_the_best_ranked_trials_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIALMATCH_SETTINGS", str(tmp_path / "settings.json"))
+    code, out, _ = _match_command(tmp_path, capsys, "--json")
+    assert code == 0
+    everything = json.loads(out)
+    ranked = [trial["trial_id"] for trial in everything["trials"]]
+    assert len(ranked) >= 3
+    assert everything["unlisted_trials"] == 0
+
+    code, out, _ = _match_command(tmp_path, capsys, "--json", "--limit", "2")
+    limited = json.loads(out)
+    assert [trial["trial_id"] for trial in limited["trials"]] == ranked[:2]
+    assert limited["unlisted_trials"] == len(ranked) - 2
+
+    code, out, _ = _match_command(tmp_path, capsys, "--limit", "1")
+    assert code == 0
+    assert f"1. {ranked[0]}" in out
+    assert f"2. {ranked[1]}" not in out
+    assert f"{len(ranked) - 1} more trial(s) ranked below these are not listed" in out
+
+    code, out, _ = _match_command(tmp_path, capsys, "--limit", "0")
+    assert f"{len(ranked)}. {ranked[-1]}" in out
+    assert "not listed; --limit" not in out
+
+
+@pytest.mark.parametrize("value", ["-1", "two"])
+def test_match_command_refuses_a_limit_that_is_not_a_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _match_command(tmp_path, capsys, "--limit", value)
+    assert exited.value.code == 2
+    assert "argument --limit" in capsys.readouterr().err
