@@ -39,7 +39,7 @@ from models.database import SessionFactory
 from models.importer import ImportReport
 from models.letter import DEIDENTIFIED_MARK, LetterError, ReferralLetter, export_letter
 from models.matching import Matcher, MatchReport
-from models.operations import list_trials, log_referral
+from models.operations import log_referral, trial_count
 from models.referral import ReferralKind
 from models.settings import ClinicSettings
 from ui import dialogs
@@ -451,7 +451,7 @@ class MainWindow(QMainWindow):
 
     def refresh_trial_count(self) -> None:
         session_factory = self._session_factory
-        self.runner.start(lambda: len(list_trials(session_factory)), self._on_trial_count_loaded)
+        self.runner.start(lambda: trial_count(session_factory), self._on_trial_count_loaded)
 
     @Slot(object)
     def _on_trial_count_loaded(self, count: object) -> None:

@@ -103,3 +103,25 @@ def test_row_shows_missing_values_as_not_given_and_translates_registry_words() -
     row = TrialRow.from_summary(registry_words)
     assert row.status == "Not yet recruiting"
     assert row.phase == "Phase 1 / Phase 2 / PHASE9"
+
+
+@pytest.mark.qt_log_ignore(
+    "This plugin does not support propagateSizeHints", "This plugin does not support raise"
+)
+def test_the_status_bar_counts_the_trials_without_reading_them(
+    qtbot: QtBot, database: OpenedDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import models.operations
+
+    read: list[str] = []
+    # Reading every trial to count them took 105 s and 5.8 GB at 100,000 trials.
+    monkeypatch.setattr(
+        models.operations, "find_all_trials", lambda *_args: read.append("every trial") or ()
+    )
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    window = MainWindow(database.session_factory, db_pool=pool)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.trial_count_label.text() == "5 trials in the database")
+    assert read == []
