@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -78,13 +79,76 @@ def integrity_problem(path: Path) -> str | None:
     return "; ".join(results[:3]) + (" …" if len(results) > 3 else "")
 
 
+# Beside the database: the file as TrialMatch left it when it last closed it normally.
+CLEAN_CLOSE_SUFFIX = ".closed-cleanly"
+_CLEAN_CLOSE_FORMAT = 1
+
+
+def _clean_close_record(path: Path) -> Path:
+    return path.with_name(path.name + CLEAN_CLOSE_SUFFIX)
+
+
+def _file_state(path: Path) -> list[list[int] | None]:
+    """Size, modification time (ns) and inode of the file and of its write-ahead log."""
+    state: list[list[int] | None] = []
+    for part in (path, path.with_name(path.name + "-wal")):
+        try:
+            info = part.stat()
+        except FileNotFoundError:
+            state.append(None)
+        else:
+            state.append([info.st_size, info.st_mtime_ns, info.st_ino])
+    return state
+
+
+def closed_cleanly(path: Path) -> bool:
+    """Whether TrialMatch last closed ``path`` normally and nothing has changed it since."""
+    try:
+        record = json.loads(_clean_close_record(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(record, dict)
+        and record.get("format") == _CLEAN_CLOSE_FORMAT
+        and record.get("state") == _file_state(path)
+    )
+
+
+def record_clean_close(path: Path) -> None:
+    """Note the file as it is now, once its last connection was closed normally (best effort:
+    without the note the next start simply runs the check)."""
+    record = _clean_close_record(path)
+    partial = record.with_name(record.name + ".partial")
+    try:
+        partial.write_text(
+            json.dumps({"format": _CLEAN_CLOSE_FORMAT, "state": _file_state(path)}), "utf-8"
+        )
+        partial.replace(record)
+    except OSError:
+        return
+
+
+def forget_clean_close(path: Path) -> None:
+    """Drop the note while the file is in use: if this process dies, the next start checks."""
+    with contextlib.suppress(OSError):
+        _clean_close_record(path).unlink(missing_ok=True)
+
+
 def check_database_file(path: Path) -> None:
     """Refuse a damaged database file at start-up, naming the file and the way back.
+
+    The quick check reads the whole file: 2.5 s at 100,000 trials (2.6 GB) when the file is in
+    the page cache, a minute when it is not. It is skipped when TrialMatch itself closed the
+    file normally last time and neither the file nor its write-ahead log changed since (size,
+    modification time and inode): damage comes from a write cut short (a crash, a power cut, a
+    full disk) or from something else writing the file, and both change it.
 
     Raises:
         DatabaseError: SQLite's quick check failed or the file is not a database.
     """
     if not path.exists():
+        return
+    if closed_cleanly(path):
         return
     problem = integrity_problem(path)
     if problem is not None:

@@ -6,6 +6,7 @@ dataclasses (never ORM objects), so callers on other threads never lazy-load.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 from collections.abc import Sequence
@@ -15,7 +16,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, load_only, selectinload
 
-from models.backup import backup_if_sqlite, check_database_file, sqlite_file_of
+from models.backup import (
+    backup_if_sqlite,
+    check_database_file,
+    forget_clean_close,
+    record_clean_close,
+    sqlite_file_of,
+)
 from models.compiled_store import compiled_text
 from models.criteria_set import CriteriaSet, CriteriaSource, find_criteria_sets, save_criteria_set
 from models.database import (
@@ -249,6 +256,7 @@ def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> O
     sqlite_file = sqlite_file_of(url) if "://" in url else None
     if sqlite_file is not None:
         check_database_file(sqlite_file)
+        forget_clean_close(sqlite_file)
     # A file that existed before may hold data even without a schema version (a downgrade).
     had_file = sqlite_file is not None and sqlite_file.exists() and sqlite_file.stat().st_size > 0
     engine = create_database_engine(url)
@@ -284,7 +292,21 @@ def open_database(url: str, *, bundled_files: Sequence[Path] | None = None) -> O
         files = bundled_trial_files() if bundled_files is None else tuple(bundled_files)
         # A brand-new file has nothing to lose; an emptied one may still hold the referral log.
         bundled_import = import_files(session_factory, files, back_up=not is_new)
-    return OpenedDatabase(shown_url, engine, session_factory, bundled_import)
+    opened = OpenedDatabase(shown_url, engine, session_factory, bundled_import)
+    if sqlite_file is not None:
+        # At a normal exit the file is closed and noted, so the next start can skip the check.
+        atexit.register(close_database, opened, sqlite_file)
+    return opened
+
+
+def close_database(opened: OpenedDatabase, sqlite_file: Path | None = None) -> None:
+    """Close every connection; a SQLite file is then noted as closed normally (its next
+    opening skips the start-up check while the file stays as it is: models/backup.py)."""
+    opened.engine.dispose()
+    if sqlite_file is None:
+        sqlite_file = sqlite_file_of(opened.engine.url)
+    if sqlite_file is not None and sqlite_file.exists():
+        record_clean_close(sqlite_file)
 
 
 # ---------------------------------------------------------------------------------------------
