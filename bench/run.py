@@ -190,7 +190,17 @@ def run_child(*arguments: str) -> dict[str, Any]:
 # The other measurements
 
 
-def measure_startup(path: Path) -> float:
+def measure_startup(path: Path, *, checked: bool = False) -> float:
+    """Start-up to the window shown. The file is first opened and closed normally, as the
+    previous session leaves it; ``checked``: its note is then dropped, as after a crash or a
+    change by another program, so the start-up runs SQLite's quick check of the whole file."""
+    from models.backup import forget_clean_close
+    from models.database import sqlite_url
+    from models.operations import close_database, open_database
+
+    close_database(open_database(sqlite_url(path), bundled_files=()))
+    if checked:
+        forget_clean_close(path)
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     started = time.time()
     result = subprocess.run(
@@ -304,6 +314,25 @@ def collect(
             f"{seconds:.2f} s",
             "<= 2 s",
             seconds <= 2,
+        )
+    )
+
+    largest = benchmark_database(max(sizes), cache, diversity)
+    if largest != smallest:
+        seconds = measure_startup(largest)
+        rows.append(
+            Row(
+                f"Start-up to window shown ({max(sizes):,} trials)",
+                f"{seconds:.2f} s",
+                "<= 2 s",
+                seconds <= 2,
+            )
+        )
+    seconds = measure_startup(largest, checked=True)
+    rows.append(
+        Row(
+            f"Start-up after a crash: quick check of the whole file ({max(sizes):,} trials)",
+            f"{seconds:.2f} s",
         )
     )
 

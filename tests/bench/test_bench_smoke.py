@@ -17,7 +17,8 @@ from bench.generate import generate_study, write_bulk_zip
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 EXPECTED_ROWS = (
-    "Start-up to window shown",
+    "Start-up to window shown (60 trials)",
+    "Start-up after a crash: quick check of the whole file (60 trials)",
     "First match, rules stored, new Matcher",
     "Matcher.preload: catalogue read",
     "First match, rules stored, catalogue preloaded",
