@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import marshal
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -102,22 +103,27 @@ def share_node(node: Node) -> Node:
     return found
 
 
+def atom_document(body: str) -> dict[str, Any]:
+    """The atom as a one-criterion criteria file (id "atom", no wording), for ``load_criteria``."""
+    atom = json.loads(body)
+    entry = {"id": "atom", "text": "atom", "kind": atom["kind"], "rule": atom["rule"]}
+    if atom.get("applies_if") is not None:
+        entry["applies_if"] = atom["applies_if"]
+    return {
+        "format": CRITERIA_FORMAT,
+        "trial_id": "atom",
+        "source": "automatic",
+        "criteria": [entry],
+    }
+
+
 def document_atom(body: str) -> Criterion:
     """The criterion an atom stands for (id "atom", no wording), read by ``load_criteria`` as
     a one-criterion criteria file; its rule nodes shared (``share_node``).
 
     Raises CriteriaError when the atom does not load (the loader changed since it was stored).
     """
-    atom = json.loads(body)
-    entry = {"id": "atom", "text": "atom", "kind": atom["kind"], "rule": atom["rule"]}
-    if atom.get("applies_if") is not None:
-        entry["applies_if"] = atom["applies_if"]
-    document = {
-        "format": CRITERIA_FORMAT,
-        "trial_id": "atom",
-        "source": "automatic",
-        "criteria": [entry],
-    }
+    document = atom_document(body)
     criterion = load_criteria(document).criteria[0]
     return replace(
         criterion,
@@ -149,6 +155,17 @@ def _read_leaf(data: dict[str, Any], key: bytes) -> Leaf:
     return shared
 
 
+def _branch(shape: object, make: Callable[..., Node], *arguments: Any) -> Node:
+    """The shared branch node of ``shape`` (its kind, count and children's identities),
+    made by ``make(*arguments)`` the first time."""
+    found = _SHARED_NODES.get(shape)
+    if found is None:
+        if len(_SHARED_NODES) >= _KEPT:
+            _empty_tables()
+        found = _SHARED_NODES[shape] = make(*arguments)
+    return found
+
+
 def _fast_node(data: object) -> Node:
     """The shared node of a rule node as ``engine.loader`` reads it, for the node kinds and
     checks written here; raises _SlowPathError for anything else."""
@@ -169,22 +186,10 @@ def _fast_node(data: object) -> Node:
                 raise _SlowPathError
             children = tuple([_fast_node(item) for item in value])
             make = AllOf if name == "all" else AnyOf
-            shape: object = (make, 0, tuple(map(id, children)), None, None)
-            found = _SHARED_NODES.get(shape)
-            if found is None:
-                if len(_SHARED_NODES) >= _KEPT:
-                    _empty_tables()
-                found = _SHARED_NODES[shape] = make(children)
-            return found
+            return _branch((make, 0, tuple(map(id, children)), None, None), make, children)
         if name == "not":
             child = _fast_node(value)
-            shape = (Not, 0, (id(child),), None, None)
-            found = _SHARED_NODES.get(shape)
-            if found is None:
-                if len(_SHARED_NODES) >= _KEPT:
-                    _empty_tables()
-                found = _SHARED_NODES[shape] = Not(child)
-            return found
+            return _branch((Not, 0, (id(child),), None, None), Not, child)
         if name == "review":
             if type(value) is not str or not value.strip():
                 raise _SlowPathError
@@ -200,13 +205,9 @@ def _fast_node(data: object) -> Node:
         ):
             raise _SlowPathError
         children = tuple([_fast_node(item) for item in items])
-        shape = (AtLeast, count, tuple(map(id, children)), None, None)
-        found = _SHARED_NODES.get(shape)
-        if found is None:
-            if len(_SHARED_NODES) >= _KEPT:
-                _empty_tables()
-            found = _SHARED_NODES[shape] = AtLeast(count, children)
-        return found
+        return _branch(
+            (AtLeast, count, tuple(map(id, children)), None, None), AtLeast, count, children
+        )
     raise _SlowPathError
 
 

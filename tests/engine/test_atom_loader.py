@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from engine.errors import CriteriaError
 from engine.evaluator import evaluate_criterion
 from engine.incremental import criterion_reads
 from engine.loader import CRITERIA_FORMAT, load_criteria, load_leaf
-from tests.engine.test_decide import SCREENING, _golden_facts, _sets
+from tests.engine.test_decide import SCREENING, _golden_facts, _nodes, _sets
 
 
 def _by_document(body: str) -> Criterion:
@@ -62,18 +61,6 @@ def _bodies() -> tuple[str, ...]:
     for data in _sets().values():
         found.update(compile_criteria_data(data).atoms)
     return tuple(sorted(found))
-
-
-def _nodes(node: Node | None) -> Iterator[Node]:
-    if node is None:
-        return
-    yield node
-    match node:
-        case AllOf(children=children) | AnyOf(children=children) | AtLeast(children=children):
-            for child in children:
-                yield from _nodes(child)
-        case Not(child=child):
-            yield from _nodes(child)
 
 
 def test_every_known_atom_loads_as_the_document_loader_reads_it(empty_tables: None) -> None:
