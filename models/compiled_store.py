@@ -321,7 +321,9 @@ def read_screening(
     return rows, joined[0], joined[1], titles
 
 
-def plain_rows(connection: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
+def plain_rows(
+    connection: sa.Connection, query: sa.Select[*tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
     """The rows of ``query`` as the database driver returns them, as plain tuples.
 
     For the tens of thousands of rows of a first match's read: SQLAlchemy's result rows cost

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from models.backup import (
     record_clean_close,
     sqlite_file_of,
 )
-from models.compiled_store import compiled_text
+from models.compiled_store import compiled_text, plain_rows
 from models.criteria_set import CriteriaSet, CriteriaSource, find_criteria_sets, save_criteria_set
 from models.database import (
     BUSY_MESSAGE,
@@ -54,6 +55,7 @@ from models.trial import (
     TRIAL_CHILDREN,
     Site,
     Trial,
+    TrialCondition,
     count_trials,
     find_all_trials,
     find_trial,
@@ -487,6 +489,89 @@ def _detail(trial: Trial, *, with_source: bool = True) -> TrialDetail:
         trialmatch_source=trial.trialmatch_source,
         source_json=trial.source_json if with_source else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TrialListEntry:
+    """A trial as the trials browser lists and filters it: no sites or contacts (read for a
+    whole registry they took 105 s and 5.8 GB at 100,000 trials), only its site countries and
+    how many sites it has. Fields as in TrialSummary."""
+
+    trial_id: str
+    nct_id: str | None
+    title: str | None
+    overall_status: str | None
+    phases: tuple[str, ...]
+    conditions: tuple[str, ...]
+    # The distinct countries of its sites, sorted.
+    countries: tuple[str, ...]
+    site_count: int
+
+
+def list_trial_entries(session_factory: SessionFactory) -> tuple[TrialListEntry, ...]:
+    """Every trial as the browser lists it, ordered by trial id (three narrow queries, read
+    as the driver's plain rows: 100,000 trials in about 3 s)."""
+    with session_factory() as session:
+        connection = session.connection()
+        conditions: dict[str, list[str]] = {}
+        for trial_id, name in plain_rows(
+            connection,
+            sa.select(TrialCondition.trial_id, TrialCondition.name).order_by(
+                TrialCondition.trial_id, TrialCondition.position
+            ),
+        ):
+            conditions.setdefault(trial_id, []).append(name)
+        countries: dict[str, list[str]] = {}
+        site_counts: dict[str, int] = {}
+        for trial_id, country, count in plain_rows(
+            connection,
+            sa.select(Site.trial_id, Site.country, sa.func.count()).group_by(
+                Site.trial_id, Site.country
+            ),
+        ):
+            site_counts[trial_id] = site_counts.get(trial_id, 0) + count
+            if country:
+                countries.setdefault(trial_id, []).append(country)
+        trials = plain_rows(
+            connection,
+            sa.select(
+                Trial.trial_id,
+                Trial.nct_id,
+                Trial.brief_title,
+                Trial.official_title,
+                Trial.overall_status,
+                # The stored JSON text: trials share a few phase lists, each decoded once.
+                sa.type_coerce(Trial.phases, sa.Text),
+            ).order_by(Trial.trial_id),
+        )
+    phase_lists: dict[str, tuple[str, ...]] = {}
+    entries: list[TrialListEntry] = []
+    for trial_id, nct_id, brief_title, official_title, overall_status, phases_json in trials:
+        if isinstance(phases_json, str):
+            phases = phase_lists.get(phases_json)
+            if phases is None:
+                phases = phase_lists[phases_json] = _phases(phases_json)
+        else:
+            phases = _phases(phases_json)  # decoded by the driver (PostgreSQL's json)
+        entries.append(
+            TrialListEntry(
+                trial_id=trial_id,
+                nct_id=nct_id,
+                title=brief_title or official_title,
+                overall_status=overall_status,
+                phases=phases,
+                conditions=tuple(conditions.get(trial_id, ())),
+                countries=tuple(sorted(countries.get(trial_id, ()))),
+                site_count=site_counts.get(trial_id, 0),
+            )
+        )
+    return tuple(entries)
+
+
+def _phases(stored: object) -> tuple[str, ...]:
+    """A trial's phases from its stored JSON (a driver may hand over the list itself)."""
+    value = json.loads(stored) if isinstance(stored, str) else stored
+    return tuple(value) if isinstance(value, list) else ()
 
 
 def trial_count(session_factory: SessionFactory) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from typing_extensions import override
 
-from models.operations import TrialSummary
+from models.operations import TrialListEntry
 from ui.row_table_model import RowTableModel
 
 UNTITLED = "(the record has no title)"
@@ -52,7 +52,7 @@ class TrialRow:
     site_count: int
 
     @classmethod
-    def from_summary(cls, trial: TrialSummary) -> TrialRow:
+    def from_entry(cls, trial: TrialListEntry) -> TrialRow:
         return cls(
             trial_id=trial.trial_id,
             title=trial.title or UNTITLED,
@@ -63,7 +63,7 @@ class TrialRow:
             ),
             phase=" / ".join(PHASE_LABELS.get(phase, phase) for phase in trial.phases) or NOT_GIVEN,
             conditions="; ".join(trial.conditions) or NOT_GIVEN,
-            site_count=len(trial.sites),
+            site_count=trial.site_count,
         )
 
 

@@ -29,6 +29,7 @@ from models.operations import (
     import_files,
     list_referrals,
     list_trial_details,
+    list_trial_entries,
     log_referral,
     open_database,
 )
@@ -144,6 +145,19 @@ def test_matching_gives_the_same_verdicts_as_sqlite(schema_url: str, tmp_path: P
         for opened in (on_postgres, on_sqlite):
             with opened.session_factory() as session:
                 assert stored_screening_usable(session)
+    finally:
+        on_postgres.engine.dispose()
+        on_sqlite.engine.dispose()
+
+
+def test_the_trials_browser_list_is_the_same_as_on_sqlite(schema_url: str, tmp_path: Path) -> None:
+    on_postgres = open_database(schema_url)
+    on_sqlite = open_database(f"sqlite:///{tmp_path / 'same.sqlite3'}")
+    try:
+        entries = list_trial_entries(on_postgres.session_factory)
+        assert entries
+        assert any(entry.phases for entry in entries)
+        assert entries == list_trial_entries(on_sqlite.session_factory)
     finally:
         on_postgres.engine.dispose()
         on_sqlite.engine.dispose()

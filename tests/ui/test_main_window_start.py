@@ -11,7 +11,13 @@ from PySide6.QtCore import Qt, QThreadPool
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from models.operations import OpenedDatabase, TrialSummary, list_trials, open_database
+from models.operations import (
+    OpenedDatabase,
+    TrialListEntry,
+    list_trial_entries,
+    list_trials,
+    open_database,
+)
 from ui.main_window import MainWindow
 from ui.trial_list_model import COLUMN_HEADERS, TrialListModel, TrialRow
 
@@ -64,32 +70,24 @@ def test_trial_list_model_passes_qtmodeltester(
     model = TrialListModel()
     qtmodeltester.check(model)
 
-    rows = [TrialRow.from_summary(trial) for trial in list_trials(database.session_factory)]
+    rows = [TrialRow.from_entry(trial) for trial in list_trial_entries(database.session_factory)]
     model.set_rows(rows)
     qtmodeltester.check(model)
     assert model.rowCount() == 5
 
 
 def test_row_shows_missing_values_as_not_given_and_translates_registry_words() -> None:
-    summary = TrialSummary(
+    entry = TrialListEntry(
         trial_id="LOCAL-0123456789",
         nct_id=None,
         title=None,
         overall_status=None,
         phases=(),
         conditions=(),
-        sponsor=None,
-        minimum_age=None,
-        minimum_age_days=None,
-        maximum_age=None,
-        maximum_age_days=None,
-        sex=None,
-        sites=(),
-        central_contacts=(),
-        last_update=None,
-        record_version=None,
+        countries=(),
+        site_count=0,
     )
-    row = TrialRow.from_summary(summary)
+    row = TrialRow.from_entry(entry)
     assert (row.title, row.status, row.phase, row.conditions, row.site_count) == (
         "(the record has no title)",
         "not given",
@@ -98,9 +96,9 @@ def test_row_shows_missing_values_as_not_given_and_translates_registry_words() -
         0,
     )
     registry_words = replace(
-        summary, overall_status="NOT_YET_RECRUITING", phases=("PHASE1", "PHASE2", "PHASE9")
+        entry, overall_status="NOT_YET_RECRUITING", phases=("PHASE1", "PHASE2", "PHASE9")
     )
-    row = TrialRow.from_summary(registry_words)
+    row = TrialRow.from_entry(registry_words)
     assert row.status == "Not yet recruiting"
     assert row.phase == "Phase 1 / Phase 2 / PHASE9"
 
@@ -125,3 +123,35 @@ def test_the_status_bar_counts_the_trials_without_reading_them(
     window.show()
     qtbot.waitUntil(lambda: window.trial_count_label.text() == "5 trials in the database")
     assert read == []
+
+
+def test_the_browser_list_says_what_the_full_summaries_say(database: OpenedDatabase) -> None:
+    """The browser's narrow list (no sites or contacts) agrees with the full summaries."""
+    entries = list_trial_entries(database.session_factory)
+    summaries = list_trials(database.session_factory)
+    assert [
+        (
+            e.trial_id,
+            e.nct_id,
+            e.title,
+            e.overall_status,
+            e.phases,
+            e.conditions,
+            e.countries,
+            e.site_count,
+        )
+        for e in entries
+    ] == [
+        (
+            s.trial_id,
+            s.nct_id,
+            s.title,
+            s.overall_status,
+            s.phases,
+            s.conditions,
+            tuple(sorted({site.country for site in s.sites if site.country})),
+            len(s.sites),
+        )
+        for s in summaries
+    ]
+    assert any(entry.countries for entry in entries)

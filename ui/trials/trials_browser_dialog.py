@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelection, Qt, Slot
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,13 +23,18 @@ from PySide6.QtWidgets import (
 )
 
 from models.database import SessionFactory
-from models.operations import TrialDetail, TrialSummary, get_trial, list_trials
+from models.operations import TrialDetail, TrialListEntry, get_trial, list_trial_entries
 from ui.results.detail_html import summary_html
+from ui.results.results_panel import RESIZE_SAMPLE_ROWS
 from ui.trial_list_model import PHASE_LABELS, STATUS_LABELS, TrialListModel, TrialRow
-from ui.trials.trial_filter import TrialFilter, filter_choices, filter_trials
+from ui.trials.trial_filter import TrialFilter, filter_choices, search_text
 from ui.workers import JobRunner
 
 ALL = "All"
+# Up to this many rows shown, each row is as tall as its wrapped title.
+ROWS_FITTED_TO_TEXT = 500
+# With more trials than that, the list is filtered this long after the last keystroke.
+FILTER_PAUSE_MS = 250
 
 
 class TrialsBrowserDialog(QDialog):
@@ -47,8 +52,11 @@ class TrialsBrowserDialog(QDialog):
         self._session_factory = session_factory
         self._runner = runner
         self._open_editor = open_editor
-        self._trials: list[TrialSummary] = []
-        self._shown: list[TrialSummary] = []
+        self._trials: list[TrialListEntry] = []
+        # Each trial's row, made once per load (index for index with _trials), not per keystroke.
+        self._rows: list[TrialRow] = []
+        self._searched: list[str] = []
+        self._shown: list[TrialListEntry] = []
         self._detail_generation = 0
 
         self.search_edit = QLineEdit()
@@ -78,6 +86,8 @@ class TrialsBrowserDialog(QDialog):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # Sized from the rows in view and a sample, not from the first 1,000 at every layout.
+        header.setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
         self.summary_view = QTextBrowser()
         self.summary_view.setAccessibleName("Trial summary")
         self.summary_view.setOpenExternalLinks(True)
@@ -117,6 +127,10 @@ class TrialsBrowserDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(1000, 680)
 
+        self._filter_pause = QTimer(self)
+        self._filter_pause.setSingleShot(True)
+        self._filter_pause.setInterval(FILTER_PAUSE_MS)
+        self._filter_pause.timeout.connect(self._apply_filter)
         self.search_edit.textChanged.connect(self._on_filter_changed)
         for combo in (self.status_combo, self.phase_combo, self.country_combo):
             combo.currentIndexChanged.connect(self._on_filter_changed)
@@ -133,7 +147,7 @@ class TrialsBrowserDialog(QDialog):
     def reload(self) -> None:
         """Read the trial list again (after an import or a review)."""
         session_factory = self._session_factory
-        self._runner.start(lambda: list_trials(session_factory), self._on_trials_loaded)
+        self._runner.start(lambda: list_trial_entries(session_factory), self._on_trials_loaded)
 
     def current_filter(self) -> TrialFilter:
         return TrialFilter(
@@ -162,23 +176,40 @@ class TrialsBrowserDialog(QDialog):
     def _on_trials_loaded(self, trials: object) -> None:
         assert isinstance(trials, tuple)
         self._trials = list(trials)
+        self._rows = [TrialRow.from_entry(trial) for trial in self._trials]
+        self._searched = [search_text(trial) for trial in self._trials]
         statuses, phases, countries = filter_choices(self._trials)
         self._fill_combo(self.status_combo, statuses, STATUS_LABELS)
         self._fill_combo(self.phase_combo, phases, PHASE_LABELS)
         self._fill_combo(self.country_combo, countries, {})
         self._apply_filter()
 
+    @Slot()
     def _apply_filter(self) -> None:
-        self._shown = filter_trials(self._trials, self.current_filter())
-        self.model.set_rows([TrialRow.from_summary(trial) for trial in self._shown])
-        self.table.resizeRowsToContents()
+        chosen = self.current_filter()
+        searched = self._searched
+        kept = [
+            index
+            for index, trial in enumerate(self._trials)
+            if chosen.accepts(trial, searched[index])
+        ]
+        self._shown = [self._trials[index] for index in kept]
+        self.model.set_rows([self._rows[index] for index in kept])
+        if len(kept) <= ROWS_FITTED_TO_TEXT:
+            # Wrapped titles get their full height; a whole registry keeps one line per row
+            # (fitting 100,000 rows held the window for half a minute at every keystroke).
+            self.table.resizeRowsToContents()
         self.count_label.setText(f"{len(self._shown)} of {len(self._trials)} trials shown")
         self.summary_view.clear()
         self.review_button.setEnabled(False)
 
     @Slot()
     def _on_filter_changed(self) -> None:
-        self._apply_filter()
+        if len(self._trials) > ROWS_FITTED_TO_TEXT:
+            # A whole registry is filtered once the typing pauses, not at every keystroke.
+            self._filter_pause.start()
+        else:
+            self._apply_filter()
 
     @Slot(QItemSelection, QItemSelection)
     def _on_table_selection_changed(self, _selected: QItemSelection, _old: QItemSelection) -> None:
