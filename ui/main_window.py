@@ -455,7 +455,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_trial_count_loaded(self, count: object) -> None:
-        self.trial_count_label.setText(f"{count} trial{'s' if count != 1 else ''} in the database")
+        plural = "s" if count != 1 else ""
+        self.trial_count_label.setText(f"{count:,} trial{plural} in the database")
 
     def open_browser(self) -> TrialsBrowserDialog:
         if self._browser is None:

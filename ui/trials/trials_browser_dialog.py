@@ -199,7 +199,7 @@ class TrialsBrowserDialog(QDialog):
             # Wrapped titles get their full height; a whole registry keeps one line per row
             # (fitting 100,000 rows held the window for half a minute at every keystroke).
             self.table.resizeRowsToContents()
-        self.count_label.setText(f"{len(self._shown)} of {len(self._trials)} trials shown")
+        self.count_label.setText(f"{len(self._shown):,} of {len(self._trials):,} trials shown")
         self.summary_view.clear()
         self.review_button.setEnabled(False)
 
