@@ -80,27 +80,16 @@ def share_node(node: Node) -> Node:
             shared = tuple(share_node(child) for child in children)
             count = node.count if isinstance(node, AtLeast) else 0
             key: object = (type(node), count, tuple(map(id, shared)), node.id, node.text)
-            found = _SHARED_NODES.get(key)
-            if found is None:
-                if len(_SHARED_NODES) >= _KEPT:
-                    _empty_tables()
-                found = _SHARED_NODES[key] = replace(node, children=shared)
-            return found
+            return _branch(key, replace, node, children=shared)
         case Not(child=child):
             shared_child = share_node(child)
             key = (Not, 0, (id(shared_child),), node.id, node.text)
-            found = _SHARED_NODES.get(key)
-            if found is None:
-                if len(_SHARED_NODES) >= _KEPT:
-                    _empty_tables()
-                found = _SHARED_NODES[key] = replace(node, child=shared_child)
-            return found
-    found = _SHARED_NODES.get(node)
-    if found is None:
-        if len(_SHARED_NODES) >= _KEPT:
-            _empty_tables()
-        found = _SHARED_NODES[node] = node
-    return found
+            return _branch(key, replace, node, child=shared_child)
+    return _branch(node, _itself, node)
+
+
+def _itself(node: Node) -> Node:
+    return node
 
 
 def atom_document(body: str) -> dict[str, Any]:
@@ -155,14 +144,14 @@ def _read_leaf(data: dict[str, Any], key: bytes) -> Leaf:
     return shared
 
 
-def _branch(shape: object, make: Callable[..., Node], *arguments: Any) -> Node:
-    """The shared branch node of ``shape`` (its kind, count and children's identities),
-    made by ``make(*arguments)`` the first time."""
+def _branch(shape: object, make: Callable[..., Node], *arguments: Any, **keywords: Any) -> Node:
+    """The shared node of ``shape`` (a branch's kind, count, children's identities and
+    wording; a leaf itself), made by ``make(*arguments, **keywords)`` the first time."""
     found = _SHARED_NODES.get(shape)
     if found is None:
         if len(_SHARED_NODES) >= _KEPT:
             _empty_tables()
-        found = _SHARED_NODES[shape] = make(*arguments)
+        found = _SHARED_NODES[shape] = make(*arguments, **keywords)
     return found
 
 
