@@ -27,6 +27,7 @@ from models.operations import (
     list_trials,
     open_database,
 )
+from models.parsed_rules import store_parsed_rules, trials_without_rules
 
 PROG = "trialmatch"
 EXIT_OK = 0
@@ -345,7 +346,39 @@ def format_import_report(report: ImportReport) -> list[str]:
 def run_import(args: argparse.Namespace, session_factory: SessionFactory) -> int:
     report = import_files(session_factory, args.files)
     print("\n".join(format_import_report(report)))
+    waiting = len(trials_without_rules(session_factory))
+    if waiting:
+        print(
+            f"{waiting:,} trial(s) have only their criteria text: every match parses it again "
+            "until `python main.py parse` stores the parser's reading (once)."
+        )
     return EXIT_FAILURES if report.has_failures else EXIT_OK
+
+
+def _add_parse_arguments(parser: argparse.ArgumentParser) -> None:
+    del parser  # no options: it parses every trial that has no criteria set
+
+
+def _show_parse_progress(done: int, total: int) -> None:
+    print(f"Read the criteria of {done:,} of {total:,} trials", file=sys.stderr, flush=True)
+
+
+@register_subcommand(
+    "parse",
+    "store the parser's reading of every trial without a criteria set (once, after an import), "
+    "so that matches need not parse criteria texts",
+    _add_parse_arguments,
+)
+def run_parse(args: argparse.Namespace, session_factory: SessionFactory) -> int:
+    del args
+    report = store_parsed_rules(session_factory, progress=_show_parse_progress)
+    print(
+        f"Stored the parser's reading of {report.stored:,} trial(s) as unverified automatic "
+        "rules; a person confirms or corrects them in Trials > Browse > Review criteria."
+    )
+    for trial_id in report.not_loadable:
+        print(f"Not stored: {trial_id}: its reading does not load; a match reports why.")
+    return EXIT_OK
 
 
 # Subcommands defined in their own modules register themselves when imported; they import this

@@ -25,6 +25,20 @@ NO_CRITERIA_TEXT_CRITERION: dict[str, Any] = {
 }
 
 
+def parsed_criteria(trial_id: str, eligibility_text: str | None) -> dict[str, Any]:
+    """The parser's reading of a trial's criteria text, as a criteria file's data (what a
+    match uses, and stores as the trial's automatic set, when nothing better exists)."""
+    # Imported on the first parse: the parser's tables cost about 0.1 s to import, which the
+    # window's start-up need not wait for when every trial has stored rules.
+    from engine.parser import parse_criteria_text
+
+    parsed = parse_criteria_text(trial_id, eligibility_text or "")
+    if not parsed.get("criteria"):
+        # Nothing to read is not "no requirements": one review item says so plainly.
+        parsed = {**parsed, "criteria": [NO_CRITERIA_TEXT_CRITERION]}
+    return parsed
+
+
 class CriteriaSourceError(Exception):
     """A criteria file or stored set that cannot be read at all (before rule validation)."""
 
@@ -35,7 +49,8 @@ class CriteriaChoice:
 
     Attributes:
         origin: "reviewed" (a person confirmed or corrected them in the trial editor),
-            "curated" (bundled, hand-made), "automatic" (the parser's, stored at import) or
+            "curated" (bundled, hand-made), "automatic" (the parser's, stored by `main.py parse`:
+            models.parsed_rules) or
             "parsed" (the parser's, made now because nothing was stored).
         verified: False when the verdict rests on automatic rules nobody has confirmed.
     """
@@ -107,7 +122,7 @@ class CriteriaLibrary:
         Args:
             eligibility_text: the trial's criteria text, parsed when nothing better exists.
             stored: the sets stored in the database by source ("curated" = reviewed by a
-                person in the trial editor, "automatic" = parsed at import), each as
+                person in the trial editor, "automatic" = the parser's, stored), each as
                 (criteria JSON, verified, stamp).
 
         Order: a verified set a person reviewed; the bundled curated file; a stored set
@@ -126,14 +141,7 @@ class CriteriaLibrary:
         cached = self._compiled.get(key)
         if cached is not None:
             return cached
-        # Imported on the first parse: the parser's tables cost about 0.1 s to import, which
-        # the window's start-up need not wait for when every trial has stored rules.
-        from engine.parser import parse_criteria_text
-
-        parsed = parse_criteria_text(trial_id, eligibility_text or "")
-        if not parsed.get("criteria"):
-            # Nothing to read is not "no requirements": one review item says so plainly.
-            parsed = {**parsed, "criteria": [NO_CRITERIA_TEXT_CRITERION]}
+        parsed = parsed_criteria(trial_id, eligibility_text)
         return self._compile_dict(trial_id, "parsed", stamp, parsed, False)
 
     def _compile(

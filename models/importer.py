@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from engine.identity import identity_content, local_trial_id
 from engine.registry_text import AgeFormatError, parse_age_days, unescape_registry_text
 from models.base import Base
+from models.criteria_set import CriteriaSet, CriteriaSource
 from models.topics import TrialTopic, topic_rows, topics_of
 from models.trial import (
     SCREENING_COLUMNS,
@@ -639,6 +640,29 @@ def _insert_children(session: Session, studies: Sequence[ParsedStudy]) -> None:
         session.execute(sa.insert(_SITE_CONTACTS), contact_rows)
 
 
+def _forget_stale_readings(session: Session, updated_rows: Sequence[Mapping[str, object]]) -> None:
+    """Delete the automatic (parser's) criteria set of each updated trial whose criteria text
+    changed: it was read from the old text (models.parsed_rules stores it again). A set a
+    person reviewed stays."""
+    new_texts = {str(row["b_trial_id"]): row.get("eligibility_criteria") for row in updated_rows}
+    changed: list[str] = []
+    for chunk in _id_chunks(list(new_texts)):
+        for trial_id, old_text in session.execute(
+            sa.select(_TRIALS.c.trial_id, _TRIALS.c.eligibility_criteria).where(
+                _TRIALS.c.trial_id.in_(chunk)
+            )
+        ):
+            if new_texts[trial_id] != old_text:
+                changed.append(trial_id)
+    for chunk in _id_chunks(changed):
+        session.execute(
+            sa.delete(CriteriaSet).where(
+                CriteriaSet.trial_id.in_(chunk),
+                CriteriaSet.source == CriteriaSource.AUTOMATIC.value,
+            )
+        )
+
+
 def upsert_trials(
     session: Session,
     studies: Sequence[ParsedStudy],
@@ -673,7 +697,9 @@ def upsert_trials(
             new_rows.append(row)
             outcomes.append("added")
     if updated_rows:
-        _delete_children(session, [str(row["b_trial_id"]) for row in updated_rows])
+        updated_ids = [str(row["b_trial_id"]) for row in updated_rows]
+        _forget_stale_readings(session, updated_rows)
+        _delete_children(session, updated_ids)
         columns: dict[str, object] = {
             name: sa.bindparam(name) for name in updated_rows[0] if name != "b_trial_id"
         }
