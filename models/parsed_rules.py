@@ -58,12 +58,16 @@ def store_parsed_rules(
     session_factory: SessionFactory,
     *,
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    batch_size: int = BATCH,
     bundled: Sequence[str] | None = None,
 ) -> ParsedRulesReport:
     """Parse and store, as automatic unverified sets, the criteria of every trial without rules.
 
-    ``progress(done, total)`` is called after each batch. ``bundled``: the trial ids with a
-    bundled curated file (default: the app's).
+    ``progress(done, total)`` is called after each batch of ``batch_size`` trials;
+    ``should_stop()`` is asked before each batch (the window closing): what was stored stays,
+    the rest waits for the next run. ``bundled``: the trial ids with a bundled curated file
+    (default: the app's).
 
     Raises:
         DatabaseError: another TrialMatch held the write lock past the busy timeout (the
@@ -73,8 +77,10 @@ def store_parsed_rules(
     stored = 0
     not_loadable: list[str] = []
     known_atoms: dict[str, int] = {}
-    for start in range(0, len(waiting), BATCH):
-        batch = waiting[start : start + BATCH]
+    for start in range(0, len(waiting), batch_size):
+        if should_stop is not None and should_stop():
+            break
+        batch = waiting[start : start + batch_size]
         with session_factory() as session:
             texts = dict(
                 session.execute(

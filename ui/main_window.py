@@ -40,6 +40,7 @@ from models.importer import ImportReport
 from models.letter import DEIDENTIFIED_MARK, LetterError, ReferralLetter, export_letter
 from models.matching import Matcher, MatchReport
 from models.operations import log_referral, trial_count
+from models.parsed_rules import ParsedRulesReport, trials_without_rules
 from models.referral import ReferralKind
 from models.settings import ClinicSettings
 from ui import dialogs
@@ -53,6 +54,7 @@ from ui.profile.profile_panel import ProfilePanel
 from ui.referral_log_dialog import ReferralLogDialog
 from ui.results.results_panel import ResultsPanel
 from ui.results.trial_detail_panel import TrialDetailPanel
+from ui.rule_parser import RuleParser
 from ui.trials.import_dialog import ImportController
 from ui.trials.trial_editor_dialog import TrialEditorDialog
 from ui.trials.trials_browser_dialog import TrialsBrowserDialog
@@ -183,6 +185,10 @@ class MainWindow(QMainWindow):
         # True while the form/results split is the app's own (none remembered, none dragged).
         self._auto_fit_form = False
         self._import = ImportController(self, session_factory, self.runner, self._on_imported)
+        self.rule_parser = RuleParser(session_factory, self)
+        self.rule_parser.status.connect(self.statusBar().showMessage)
+        self.rule_parser.stored.connect(self._on_rules_stored)
+        self.rule_parser.failed.connect(self._on_rules_failed)
         self.setWindowTitle(WINDOW_TITLE)
 
         self.profile_panel = ProfilePanel(settings=self.settings, today=today)
@@ -254,6 +260,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self.refresh_trial_count()
         self._preload_matcher()
+        self.store_waiting_rules()
         if self.profile_panel.current_profile() is not None:
             self.schedule_match()
 
@@ -482,9 +489,37 @@ class MainWindow(QMainWindow):
         self.import_action.setEnabled(not self._import.running)
         return started
 
+    def store_waiting_rules(self) -> None:
+        """Store the parser's reading of trials that have only their criteria text (after an
+        import, or left by an earlier session), so that matches stop parsing them."""
+        session_factory = self._session_factory
+        self.runner.start(
+            lambda: len(trials_without_rules(session_factory)), self._on_waiting_rules_counted
+        )
+
+    @Slot(object)
+    def _on_waiting_rules_counted(self, count: object) -> None:
+        if isinstance(count, int) and count > 0:
+            self.rule_parser.start()
+
+    @Slot(object)
+    def _on_rules_stored(self, report: ParsedRulesReport) -> None:
+        if report.stored:
+            self.statusBar().showMessage(
+                f"Stored the parser's reading of {report.stored:,} new trial(s) (unverified).",
+                10_000,
+            )
+            self.schedule_match()
+
+    @Slot(Exception)
+    def _on_rules_failed(self, error: Exception) -> None:
+        # Matches still parse the texts they need: nothing is lost, it is only slower.
+        self.statusBar().showMessage(f"The criteria texts were not stored: {error}", 15_000)
+
     def _on_imported(self, report: ImportReport) -> None:
         self.import_action.setEnabled(True)
         self.refresh_trial_count()
+        self.store_waiting_rules()
         if self._browser is not None:
             self._browser.reload()
         if report.added or report.updated:
@@ -809,5 +844,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._match_timer.stop()
+        self.rule_parser.stop()
         self.save_layout()
         event.accept()
