@@ -158,3 +158,18 @@ def test_a_reimported_trial_whose_text_changed_loses_its_old_reading(
     assert trials_without_rules(database.session_factory) == []
     stored = get_criteria_sets(database.session_factory, "NCT99000003")
     assert "40" in stored[0].criteria_json
+
+
+def test_a_run_asked_to_stop_keeps_the_batches_it_finished(database: OpenedDatabase) -> None:
+    batches: list[int] = []
+    report = store_parsed_rules(
+        database.session_factory,
+        batch_size=10,
+        progress=lambda done, _total: batches.append(done),
+        should_stop=lambda: len(batches) >= 2,
+    )
+    assert batches == [10, 20]
+    assert report.stored == 20
+    assert len(trials_without_rules(database.session_factory)) == GENERATED - 20
+    # The next run carries on with the rest.
+    assert store_parsed_rules(database.session_factory).stored == GENERATED - 20
