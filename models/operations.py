@@ -93,12 +93,9 @@ class SiteView:
 
 
 @dataclass(frozen=True, slots=True)
-class TrialSummary:
-    """What the trial list, the command line and matching need of a trial.
-
-    Ages are as the registry gives them ("18 Years") and in days (None: no limit). ``title`` is
-    None when the record has none (transcribed records may lack one); it is never made up.
-    """
+class TrialHeading:
+    """What names a trial in a list: ids, title, status, phases and conditions. ``title`` is
+    None when the record has none (transcribed records may lack one); it is never made up."""
 
     trial_id: str
     nct_id: str | None
@@ -106,6 +103,15 @@ class TrialSummary:
     overall_status: str | None
     phases: tuple[str, ...]
     conditions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrialSummary(TrialHeading):
+    """What the trial list, the command line and matching need of a trial.
+
+    Ages are as the registry gives them ("18 Years") and in days (None: no limit).
+    """
+
     sponsor: str | None
     minimum_age: str | None
     minimum_age_days: int | None
@@ -492,17 +498,11 @@ def _detail(trial: Trial, *, with_source: bool = True) -> TrialDetail:
 
 
 @dataclass(frozen=True, slots=True)
-class TrialListEntry:
+class TrialListEntry(TrialHeading):
     """A trial as the trials browser lists and filters it: no sites or contacts (read for a
     whole registry they took 105 s and 5.8 GB at 100,000 trials), only its site countries and
-    how many sites it has. Fields as in TrialSummary."""
+    how many sites it has."""
 
-    trial_id: str
-    nct_id: str | None
-    title: str | None
-    overall_status: str | None
-    phases: tuple[str, ...]
-    conditions: tuple[str, ...]
     # The distinct countries of its sites, sorted.
     countries: tuple[str, ...]
     site_count: int

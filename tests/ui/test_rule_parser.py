@@ -18,21 +18,29 @@ pytestmark = pytest.mark.qt_log_ignore(
 )
 
 
-def _import_generated(database: OpenedDatabase, tmp_path: Path, count: int) -> None:
-    report = import_files(database.session_factory, [write_bulk_zip(tmp_path / "s.zip", count, 3)])
-    assert not report.failed
+@pytest.fixture
+def window_with_waiting(
+    make_window: Callable[..., Any], bundled_database: OpenedDatabase, tmp_path: Path
+) -> Callable[[int], Any]:
+    """A window shown over the bundled trials and ``count`` trials with only their text."""
+
+    def make(count: int) -> Any:
+        report = import_files(
+            bundled_database.session_factory, [write_bulk_zip(tmp_path / "s.zip", count, 3)]
+        )
+        assert not report.failed
+        assert len(trials_without_rules(bundled_database.session_factory)) == count
+        window = make_window()
+        window.show()
+        return window
+
+    return make
 
 
 def test_a_window_stores_the_readings_left_waiting(
-    qtbot: QtBot,
-    make_window: Callable[..., Any],
-    bundled_database: OpenedDatabase,
-    tmp_path: Path,
+    qtbot: QtBot, window_with_waiting: Callable[[int], Any], bundled_database: OpenedDatabase
 ) -> None:
-    _import_generated(bundled_database, tmp_path, 60)
-    assert len(trials_without_rules(bundled_database.session_factory)) == 60
-    window = make_window()
-    window.show()
+    window = window_with_waiting(60)
     with qtbot.waitSignal(window.rule_parser.stored, timeout=60_000) as stored:
         pass
     assert stored.args is not None
@@ -43,14 +51,9 @@ def test_a_window_stores_the_readings_left_waiting(
 
 
 def test_closing_the_window_stops_after_the_batch_under_way(
-    qtbot: QtBot,
-    make_window: Callable[..., Any],
-    bundled_database: OpenedDatabase,
-    tmp_path: Path,
+    qtbot: QtBot, window_with_waiting: Callable[[int], Any], bundled_database: OpenedDatabase
 ) -> None:
-    _import_generated(bundled_database, tmp_path, 400)
-    window = make_window()
-    window.show()
+    window = window_with_waiting(400)
     qtbot.waitUntil(lambda: window.rule_parser.running, timeout=10_000)
     qtbot.waitUntil(
         lambda: "Reading the criteria texts of new trials" in window.statusBar().currentMessage(),
